@@ -1,0 +1,134 @@
+"""``SmsResourceBase``: everything a shareable resource can do from its ARN alone."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import jsii
+from aws_cdk import Annotations, ArnFormat, Fn, Resource, Stack, Token
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .resource_policy import ResourcePolicy
+from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
+
+
+@jsii.implements(iam.IResourceWithPolicy)
+class SmsResourceBase(Resource):
+    """Policy and grant methods shared by pools, phone numbers, sender IDs and opt-out lists,
+    whether created in this stack or imported by ARN."""
+
+    resource_type: ClassVar[SmsResourceType]
+
+    @property
+    def resource_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def owned_by_another_account(self) -> bool:
+        """True when the ARN's account is known and differs from the stack's: its policy
+        belongs to that account, so this stack can only grant its own principals."""
+        stack_account = Stack.of(self).account
+        mine = self.env.account
+        if Token.is_unresolved(stack_account) or Token.is_unresolved(mine):
+            return False
+        return mine != stack_account
+
+    def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
+        """Add a statement to this resource's policy (one policy per ARN per stack).
+
+        A statement without ``Resource`` gets this resource's ARN. On a resource owned
+        by another account nothing is added and a warning explains why.
+        """
+        if self.owned_by_another_account:
+            Annotations.of(self).add_warning_v2(
+                "shared-sms:foreign-resource-policy",
+                f"{self.resource_arn} belongs to account {self.env.account}: its resource policy "
+                "can only be changed from a stack in that account; the statement was not added",
+            )
+            return iam.AddToResourcePolicyResult(statement_added=False)
+        policy = ResourcePolicy.for_resource(self)
+        policy.add_statements(statement)
+        return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
+
+    def share_with(self, *principals: iam.IPrincipal) -> iam.AddToResourcePolicyResult:
+        """Share with other accounts: they may use it as DOMAIN.md describes for the type
+        (send through numbers and sender IDs, view pools, use opt-out lists)."""
+        if not principals:
+            raise ValueError(f"share_with needs at least one principal for {self.node.path}")
+        return self.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=[f"sms-voice:{a}" for a in self.resource_type.share_actions],
+                principals=list(principals),
+                resources=[self.resource_arn],
+            )
+        )
+
+    def allow_service(
+        self, service_principal: str | iam.ServicePrincipal, *, source_account: str | None = None
+    ) -> iam.AddToResourcePolicyResult:
+        """Let an AWS service (``sns.amazonaws.com``, ``pinpoint.amazonaws.com``) send with this
+        origination identity on behalf of ``source_account`` (default: the stack's account)."""
+        service = service_principal.service if isinstance(service_principal, iam.ServicePrincipal) else service_principal
+        if service not in SERVICE_SEND_ACTIONS:
+            raise ValueError(
+                f"allow_service does not know {service!r}: use one of {', '.join(sorted(SERVICE_SEND_ACTIONS))}, "
+                "or add_to_resource_policy with your own statement"
+            )
+        actions = [a for a in SERVICE_SEND_ACTIONS[service] if a in self.resource_type.actions]
+        if not actions:
+            raise ValueError(
+                f"a {self.resource_type.noun} is not an origination identity: {service} cannot send through "
+                f"{self.node.path}; allow it on the phone number, sender ID or pool instead"
+            )
+        return self.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=[f"sms-voice:{a}" for a in actions],
+                principals=[iam.ServicePrincipal(service)],
+                resources=[self.resource_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": source_account or Stack.of(self).account}},
+            )
+        )
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Grant ``sms-voice:`` actions on this resource; a principal in another account
+        also gets a statement in this resource's policy."""
+        valid = self.resource_type.sms_actions()
+        unknown = [a for a in actions if a not in valid]
+        if not actions or unknown:
+            raise ValueError(
+                f"cannot grant {unknown or 'no actions'} on a {self.resource_type.noun}; "
+                f"use one of {', '.join(sorted(valid))}"
+            )
+        if self.owned_by_another_account:
+            # The owner's policy is theirs to write; our side is the identity statement.
+            return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn])
+        return iam.Grant.add_to_principal_or_resource(
+            grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn], resource=self
+        )
+
+    def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Grant the send actions that apply to this type (SendTextMessage, and voice and
+        media where the type supports them)."""
+        if not self.resource_type.send_actions:
+            raise ValueError(f"nothing is sent through a {self.resource_type.noun}; use grant() with explicit actions")
+        return self.grant(grantee, *(f"sms-voice:{a}" for a in self.resource_type.send_actions))
+
+
+def arn_parts(scope: Construct, arn: str, resource_type: SmsResourceType) -> list[str]:
+    """The identifier parts after ``<type>/`` of an ARN to import.
+
+    A literal ARN is checked now (ValueError naming the expected format); a token
+    is split with CloudFormation functions at deploy time.
+    """
+    if not Token.is_unresolved(arn):
+        match = resource_type.parse_arn(arn)
+        return [value for name, value in match.groupdict().items() if name not in _PREFIX_GROUPS]
+    name = Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name or ""
+    count = resource_type.resource_pattern.count("(?P<")
+    if count == 1:
+        return [name]
+    return [Fn.select(i, Fn.split("/", name)) for i in range(count)]
+
+
+_PREFIX_GROUPS = ("partition", "region", "account")

@@ -1,0 +1,156 @@
+"""The one Lambda function per stack that serves every ``Custom::SmsResourcePolicy``.
+
+Its IAM policy is rendered lazily at synth time from the ARNs registered by the
+stack's resource policies, so it names exactly the resources the stack manages,
+and falls back to one account- and region-scoped pattern per resource type
+when listing them all would break IAM's inline policy size limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import jsii
+from aws_cdk import (
+    ArnFormat,
+    Duration,
+    IStableAnyProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .function_code import ASSET_EXCLUDES, function_code_dir
+from .resource_types import ALL_TYPES, SmsResourceType
+
+if TYPE_CHECKING:
+    from .resource_policy import ResourcePolicy
+
+FUNCTION_ID = "SharedSmsPolicyFunction"
+# Up to this many ARNs of one type are listed one by one in the function's IAM
+# policy; past it the type gets one `arn:...:<type>/*` pattern. 4 types x 15 ARNs
+# x ~100 characters stays well inside the 10,240 characters of a role's inline policies.
+MAX_LISTED_ARNS_PER_TYPE = 15
+POLICY_ACTIONS = (
+    "sms-voice:PutResourcePolicy",
+    "sms-voice:GetResourcePolicy",
+    "sms-voice:DeleteResourcePolicy",
+)
+
+
+@jsii.implements(IStableAnyProducer)
+class _Producer:
+    def __init__(self, produce: Any) -> None:
+        self._produce = produce
+
+    def produce(self) -> Any:
+        return self._produce()
+
+
+class PolicyFunction(Construct):
+    """Stack singleton: the function, its role, its log group, and the ARN registry."""
+
+    @classmethod
+    def of(cls, scope: Construct) -> PolicyFunction:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(FUNCTION_ID)
+        if existing is None:
+            return cls(stack, FUNCTION_ID)
+        if not isinstance(existing, PolicyFunction):
+            raise ValueError(f"construct id {FUNCTION_ID!r} is reserved by shared_sms at the stack root")
+        return existing
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._stack = Stack.of(self)
+        self._policies: dict[str, ResourcePolicy] = {}
+        self._arns: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
+
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Writes the SMS Voice V2 resource policies of this stack",
+        )
+        access = iam.CfnPolicy(
+            self,
+            "Access",
+            policy_name="sms-voice-resource-policies",
+            roles=[role.role_name],
+            policy_document=Lazy.any(_Producer(lambda: self._render_policy(log_group))),
+        )
+        self.function = lambda_.Function(
+            self,
+            "Handler",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(str(function_code_dir()), exclude=ASSET_EXCLUDES),
+            role=role,
+            timeout=Duration.minutes(5),
+            memory_size=256,
+            log_group=log_group,
+            description="shared-sms: attaches SMS Voice V2 resource policies (Custom::SmsResourcePolicy)",
+        )
+        # Custom resources reference the function, so they also wait for its permissions.
+        self.function.node.add_dependency(access)
+
+    @property
+    def service_token(self) -> str:
+        return self.function.function_arn
+
+    def arn_key(self, arn: str) -> str:
+        """A key that is equal for two ARNs when CloudFormation would resolve them equally."""
+        return json.dumps(self._stack.resolve(arn), sort_keys=True)
+
+    def find_policy(self, arn: str) -> ResourcePolicy | None:
+        return self._policies.get(self.arn_key(arn))
+
+    def register(self, policy: ResourcePolicy, resource_type: SmsResourceType, arn: str) -> None:
+        key = self.arn_key(arn)
+        existing = self._policies.get(key)
+        if existing is not None:
+            raise ValueError(
+                f"{policy.node.path}: {arn} already has a resource policy in this stack at "
+                f"{existing.node.path}; add statements to that one (resource.add_to_resource_policy) "
+                "so that one custom resource owns the ARN"
+            )
+        self._policies[key] = policy
+        self._arns[resource_type.name].append(arn)
+
+    def _render_policy(self, log_group: logs.ILogGroup) -> dict[str, Any]:
+        resources: list[str] = []
+        for resource_type in ALL_TYPES:
+            arns = self._arns[resource_type.name]
+            if len(arns) > MAX_LISTED_ARNS_PER_TYPE:
+                resources.append(
+                    self._stack.format_arn(
+                        service="sms-voice",
+                        resource=resource_type.name,
+                        resource_name="*",
+                        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                    )
+                )
+            else:
+                resources.extend(arns)
+        statements: list[dict[str, Any]] = [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": log_group.log_group_arn,
+            }
+        ]
+        if resources:
+            statements.append({"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": resources})
+        return {"Version": "2012-10-17", "Statement": statements}

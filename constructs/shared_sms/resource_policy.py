@@ -1,0 +1,153 @@
+"""``ResourcePolicy``: the one ``Custom::SmsResourcePolicy`` that writes one resource's policy."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import jsii
+from aws_cdk import CfnResource, RemovalPolicy, Stack, Token
+from aws_cdk import aws_iam as iam
+from constructs import Construct, IValidation
+
+from .policy_checks import check_policy
+from .policy_function import PolicyFunction
+
+if TYPE_CHECKING:
+    from .base import SmsResourceBase
+
+RESOURCE_TYPE = "Custom::SmsResourcePolicy"
+
+
+class OnExistingPolicy(str, Enum):
+    """What the function does when the resource already has a policy it did not write."""
+
+    FAIL = "FAIL"
+    """Fail the deployment and leave the existing policy alone (default)."""
+    REPLACE = "REPLACE"
+    """Overwrite the existing policy; it is not restored when this one is deleted."""
+
+
+@jsii.implements(IValidation)
+class _PolicyValidation:
+    def __init__(self, policy: ResourcePolicy) -> None:
+        self._policy = policy
+
+    def validate(self) -> list[str]:
+        return self._policy._problems()
+
+
+class ResourcePolicy(Construct):
+    """The resource-based policy of one pool, phone number, sender ID or opt-out list.
+
+    Usually created for you by the first ``add_to_resource_policy``, ``share_with``,
+    ``allow_service`` or cross-account grant on a resource. Create it yourself to
+    choose ``on_existing_policy`` or ``allow_public``; later statements added
+    through the resource land in this same policy.
+
+    :param resource: the resource the policy is attached to (created or imported).
+    :param policy_document: initial statements. Default: empty; add with ``add_statements``.
+    :param on_existing_policy: ``FAIL`` (default) refuses to overwrite a policy this
+        stack did not write; ``REPLACE`` overwrites it.
+    :param allow_public: allow ``"*"`` principals without a condition. Default: False.
+    :param removal_policy: ``DESTROY`` (default) deletes the policy with the stack;
+        ``RETAIN`` leaves it attached.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        resource: SmsResourceBase,
+        policy_document: iam.PolicyDocument | None = None,
+        on_existing_policy: OnExistingPolicy | str = OnExistingPolicy.FAIL,
+        allow_public: bool = False,
+        removal_policy: RemovalPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        try:
+            self.on_existing_policy = OnExistingPolicy(on_existing_policy)
+        except ValueError:
+            raise ValueError(
+                f"on_existing_policy must be 'FAIL' or 'REPLACE', got {on_existing_policy!r}"
+            ) from None
+        self.resource = resource
+        self.allow_public = allow_public
+        self.document = policy_document or iam.PolicyDocument()
+        stack = Stack.of(self)
+        function = PolicyFunction.of(self)
+        function.register(self, resource.resource_type, resource.resource_arn)
+
+        properties: dict[str, Any] = {
+            "ServiceToken": function.service_token,
+            "ResourceArn": resource.resource_arn,
+            # A lazy token: statements added after this point are still rendered.
+            "Policy": stack.to_json_string(self.document),
+        }
+        if self.on_existing_policy is not OnExistingPolicy.FAIL:
+            properties["OnExistingPolicy"] = self.on_existing_policy.value
+        self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
+        if removal_policy is not None:
+            self._resource.apply_removal_policy(removal_policy)
+        self.node.add_validation(_PolicyValidation(self))
+
+    @classmethod
+    def for_resource(cls, resource: SmsResourceBase) -> ResourcePolicy:
+        """The stack's policy for ``resource``'s ARN, created under the resource if none exists."""
+        existing = PolicyFunction.of(resource).find_policy(resource.resource_arn)
+        if existing is not None:
+            return existing
+        return cls(resource, "Policy", resource=resource)
+
+    def add_statements(self, *statements: iam.PolicyStatement) -> None:
+        """Add statements; one without a ``Resource`` gets the resource's ARN."""
+        for statement in statements:
+            if not statement.has_resource:
+                statement = statement.copy(resources=[self.resource.resource_arn])
+            self.document.add_statements(statement)
+
+    @property
+    def resource_arn(self) -> str:
+        return self._resource.get_att("ResourceArn").to_string()
+
+    @property
+    def attr_created_timestamp(self) -> str:
+        """When the service recorded the policy (ISO 8601)."""
+        return self._resource.get_att("CreatedTimestamp").to_string()
+
+    @property
+    def attr_policy_sha256(self) -> str:
+        """SHA-256 of the normalized policy the function wrote."""
+        return self._resource.get_att("PolicySha256").to_string()
+
+    def _problems(self) -> list[str]:
+        stack = Stack.of(self)
+        errors = [f"{self.node.path}: {e}" for e in self.document.validate_for_resource_policy()]
+        rendered = stack.resolve(self.document)
+        errors += [
+            f"{self.node.path}: {e}"
+            for e in check_policy(
+                rendered or {},
+                resource_type=self.resource.resource_type,
+                resource_arn=stack.resolve(self.resource.resource_arn),
+                allow_public=self.allow_public,
+            )
+        ]
+        errors += self._placement_problems(stack)
+        return errors
+
+    def _placement_problems(self, stack: Stack) -> list[str]:
+        arn = self.resource.resource_arn
+        if Token.is_unresolved(arn):
+            return []
+        match = self.resource.resource_type.parse_arn(arn)
+        problems = []
+        for part, stack_value in (("region", stack.region), ("account", stack.account)):
+            if not Token.is_unresolved(stack_value) and match[part] != stack_value:
+                problems.append(
+                    f"{self.node.path}: {arn} is in {part} {match[part]} but the stack deploys to "
+                    f"{stack_value}; a resource policy can only be written by the owning account in "
+                    "the resource's region: move this policy to a stack there"
+                )
+        return problems

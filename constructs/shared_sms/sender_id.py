@@ -1,0 +1,74 @@
+"""Sender IDs."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_smsvoice as smsvoice
+from constructs import Construct
+
+from .base import SmsResourceBase, arn_parts
+from .resource_types import SENDER_ID
+
+
+class SenderIdBase(SmsResourceBase):
+    """A sender ID, created here or imported."""
+
+    resource_type = SENDER_ID
+    _arn: str
+    _sender_id: str
+    _country: str
+
+    @property
+    def sender_id_arn(self) -> str:
+        return self._arn
+
+    @property
+    def sender_id(self) -> str:
+        return self._sender_id
+
+    @property
+    def iso_country_code(self) -> str:
+        return self._country
+
+    @property
+    def resource_arn(self) -> str:
+        return self._arn
+
+
+class SenderId(SenderIdBase):
+    """A sender ID (``AWS::SMSVOICE::SenderId``), registered for one country.
+
+    :param sender_id: the alphanumeric sender ID, e.g. ``MYBRAND``.
+    :param iso_country_code: two-letter country code, e.g. ``GB``.
+    :param deletion_protection: refuse ``ReleaseSenderId`` while on. Default: off.
+    :param removal_policy: default ``RETAIN``: a released sender ID may be hard to get back.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        sender_id: str,
+        iso_country_code: str,
+        deletion_protection: bool | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, id)
+        resource = smsvoice.CfnSenderId(
+            self,
+            "Resource",
+            sender_id=sender_id,
+            iso_country_code=iso_country_code,
+            deletion_protection_enabled=deletion_protection,
+        )
+        resource.apply_removal_policy(removal_policy)
+        self._arn, self._sender_id, self._country = resource.attr_arn, sender_id, iso_country_code
+
+    @classmethod
+    def from_sender_id_arn(cls, scope: Construct, id: str, sender_id_arn: str) -> SenderIdBase:
+        """Import a sender ID by ARN (``...:sender-id/${SenderId}/${IsoCountryCode}``)."""
+        sender_id, country = arn_parts(scope, sender_id_arn, SENDER_ID)
+        imported = SenderIdBase(scope, id, environment_from_arn=sender_id_arn)
+        imported._arn, imported._sender_id, imported._country = sender_id_arn, sender_id, country
+        return imported

@@ -1,0 +1,76 @@
+"""Entry point of the shared-sms function: crhelper wiring only.
+
+Logic lives in ``shared_sms_function`` (pure functions taking a boto3 client).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from shared_sms_function.answer import SingleAnswerResource
+
+logger = logging.getLogger("shared_sms_function")
+helper = SingleAnswerResource()
+
+try:
+    from shared_sms_function import lifecycle
+    from shared_sms_function.client import sms_voice_client
+    from shared_sms_function.errors import PolicyError
+    from shared_sms_function.ownership import Owner
+    from shared_sms_function.properties import PolicyProperties, envelope_problem
+
+    CLIENT = sms_voice_client(os.environ.get("AWS_REGION"))
+except Exception as error:  # a cold-start failure must still answer FAILED
+    helper.init_failure(error)
+
+POLICY_RESOURCE_TYPE = "Custom::SmsResourcePolicy"
+
+
+def _owner(event: dict[str, Any]) -> Owner:
+    return Owner.of(event["StackId"], event["LogicalResourceId"])
+
+
+def _properties(event: dict[str, Any]) -> PolicyProperties:
+    if event["ResourceType"] != POLICY_RESOURCE_TYPE:
+        raise PolicyError(f"this function serves {POLICY_RESOURCE_TYPE}, not {event['ResourceType']}")
+    return PolicyProperties.from_properties(event.get("ResourceProperties") or {})
+
+
+def _answer(applied: lifecycle.Applied) -> str:
+    helper.Data.update(applied.data)
+    logger.info({"message": "policy in place", **applied.data})
+    return applied.resource_arn
+
+
+@helper.create
+def create(event: dict[str, Any], context: Any) -> str:
+    props = _properties(event)
+    # Answered even if a later step fails, so the Delete that follows cleans up what was written.
+    helper.PhysicalResourceId = props.resource_arn
+    return _answer(lifecycle.create_policy(CLIENT, props, _owner(event), lifecycle.Deadline.of(context)))
+
+
+@helper.update
+def update(event: dict[str, Any], context: Any) -> str:
+    props = _properties(event)
+    deadline = lifecycle.Deadline.of(context)
+    return _answer(lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline))
+
+
+@helper.delete
+def delete(event: dict[str, Any], context: Any) -> None:
+    outcome = lifecycle.delete_policy(CLIENT, event["PhysicalResourceId"], _owner(event))
+    logger.info({"message": outcome, "resourceArn": event["PhysicalResourceId"]})
+
+
+def handler(event: Any, context: Any) -> None:
+    try:
+        problem = envelope_problem(event)
+    except NameError:  # init failed before envelope_problem was imported: crhelper reports it
+        problem = None
+    if problem:
+        helper.answer_malformed(event, problem)
+        return
+    helper(event, context)

@@ -1,0 +1,96 @@
+"""crhelper's CfnResource, adjusted to answer CloudFormation exactly once per event.
+
+- crhelper's timer sends FAILED 0.5 s before the deadline from another thread;
+  if the handler then finishes, crhelper would answer a second time. ``_send``
+  here lets only the first answer of an invocation out.
+- crhelper builds lambda, events and logs clients at init for its polling mode,
+  which this function never uses. Its switch for skipping them is
+  AWS_SAM_LOCAL, read once in ``__init__``: set only while constructing.
+- An event too broken for crhelper to read (no StackId, say) is answered here
+  with crhelper's own sender, as long as it has a ResponseURL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from crhelper import FAILED, CfnResource
+from crhelper.utils import _send_response
+
+from .errors import shorten
+
+logger = logging.getLogger(__name__)
+
+# Test-only: a CA file for the HTTPS ResponseURL sink. Unset in AWS (default trust store).
+CA_BUNDLE_ENV = "SHARED_SMS_RESPONSE_CA_BUNDLE"
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
+class SingleAnswerResource(CfnResource):  # type: ignore[misc]
+    def __init__(self) -> None:
+        with _env("AWS_SAM_LOCAL", "true"):
+            super().__init__(
+                json_logging=True,
+                log_level=os.environ.get("LOG_LEVEL", "INFO"),
+                boto_level="ERROR",
+                sleep_on_delete=0,  # nothing here waits for CloudWatch Logs
+                ssl_verify=os.environ.get(CA_BUNDLE_ENV) or None,
+            )
+        self._answer_lock = threading.Lock()
+        self._answered = False
+
+    def __call__(self, event: Any, context: Any) -> None:
+        with self._answer_lock:
+            self._answered = False
+        super().__call__(event, context)
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = _send_response) -> None:
+        with self._answer_lock:
+            if self._answered:
+                logger.warning({"message": "suppressed a second answer to the same event", "status": status})
+                return
+            self._answered = True
+        super()._send(status, reason, send_response)
+
+    def _timeout(self) -> None:
+        logger.error({"message": "about to time out; answering FAILED"})
+        self._send(
+            FAILED,
+            "the function ran out of time talking to sms-voice (throttling or an outage); "
+            "nothing was confirmed: retry the stack operation",
+        )
+
+    def answer_malformed(self, event: Any, reason: str) -> None:
+        """Answer FAILED to an event crhelper cannot parse; no answer is possible without a ResponseURL."""
+        url = event.get("ResponseURL") if isinstance(event, dict) else None
+        if not isinstance(url, str) or not url.startswith("https://"):
+            logger.error({"message": "cannot answer: the event has no https ResponseURL", "problem": reason})
+            return
+        body = {
+            "Status": FAILED,
+            "Reason": shorten(f"invalid custom resource event: {reason}"),
+            "PhysicalResourceId": str(event.get("PhysicalResourceId") or "shared-sms-invalid-event")[:256],
+            "StackId": str(event.get("StackId") or ""),
+            "RequestId": str(event.get("RequestId") or ""),
+            "LogicalResourceId": str(event.get("LogicalResourceId") or ""),
+            "Data": {},
+            "NoEcho": False,
+        }
+        logger.error({"message": "invalid event", "problem": reason})
+        _send_response(url, body, self._ssl_verify)

@@ -1,0 +1,37 @@
+"""The SMS Voice V2 client: the operations this function needs, on any botocore.
+
+The Lambda runtime's bundled botocore may predate 1.35.26, the first with the
+resource-policy operations. The function ships a trimmed copy of the service
+model (``sms_voice_model/``, made by ``tools/trim_service_model.py``) and puts
+it first on botocore's data path, so the operations exist whatever the runtime
+has. Retries use botocore's own standard mode (exponential backoff with jitter
+for throttling and 5xx), bounded so a FAILED answer still fits in the timeout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "sms_voice_model"
+SERVICE = "pinpoint-sms-voice-v2"
+
+RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=20,
+    user_agent_extra="shared-sms",
+)
+
+
+def sms_voice_client(region_name: str | None = None, config: Config | None = None) -> Any:
+    session = botocore.session.get_session()
+    loader = session.get_component("data_loader")
+    loader.search_paths.insert(0, str(MODEL_DIR))
+    return boto3.Session(botocore_session=session).client(
+        SERVICE, region_name=region_name, config=RETRY_CONFIG.merge(config) if config else RETRY_CONFIG
+    )

@@ -1,0 +1,72 @@
+"""Typed views of the CloudFormation event: the envelope and the resource's properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PolicyError
+
+SMS_VOICE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<type>pool|phone-number|opt-out-list|sender-id)/[A-Za-z0-9_/-]+$"
+)
+MAX_POLICY_CHARS = 10_000
+REQUEST_TYPES = ("Create", "Update", "Delete")
+ENVELOPE_KEYS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId", "ResourceType")
+
+
+def envelope_problem(event: Any) -> str | None:
+    """What makes ``event`` unusable as a custom-resource request, or None."""
+    if not isinstance(event, dict):
+        return f"the event is a {type(event).__name__}, not a CloudFormation custom resource request"
+    missing = [key for key in ENVELOPE_KEYS if not isinstance(event.get(key), str) or not event.get(key)]
+    if missing:
+        return f"the event is missing or has non-string {', '.join(missing)}"
+    if event["RequestType"] not in REQUEST_TYPES:
+        return f"unknown RequestType {event['RequestType']!r}: expected Create, Update or Delete"
+    if event["RequestType"] != "Create" and not isinstance(event.get("PhysicalResourceId"), str):
+        return f"a {event['RequestType']} event needs a string PhysicalResourceId"
+    if not isinstance(event.get("ResourceProperties", {}), dict):
+        return "ResourceProperties must be an object"
+    return None
+
+
+def is_sms_voice_arn(value: object) -> bool:
+    return isinstance(value, str) and SMS_VOICE_ARN.match(value) is not None
+
+
+@dataclass(frozen=True)
+class PolicyProperties:
+    """The properties of one ``Custom::SmsResourcePolicy``."""
+
+    resource_arn: str
+    policy: dict[str, Any]
+    replace_existing: bool
+
+    @classmethod
+    def from_properties(cls, properties: dict[str, Any]) -> PolicyProperties:
+        arn = properties.get("ResourceArn")
+        if not is_sms_voice_arn(arn):
+            raise PolicyError(
+                f"ResourceArn must be an sms-voice pool, phone-number, opt-out-list or sender-id ARN, got {arn!r:.120}"
+            )
+        raw_policy = properties.get("Policy")
+        if not isinstance(raw_policy, str):
+            raise PolicyError(f"Policy must be the policy as a JSON string, got {type(raw_policy).__name__}")
+        if len(raw_policy) > MAX_POLICY_CHARS:
+            raise PolicyError(f"Policy is {len(raw_policy)} characters; the service accepts at most {MAX_POLICY_CHARS}")
+        try:
+            policy = json.loads(raw_policy)
+        except ValueError as error:
+            raise PolicyError(f"Policy is not valid JSON: {error}") from None
+        if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), list) or not policy["Statement"]:
+            raise PolicyError("Policy must be a JSON object with a non-empty Statement list")
+        if not all(isinstance(statement, dict) for statement in policy["Statement"]):
+            raise PolicyError("every entry of the policy's Statement list must be an object")
+        mode = properties.get("OnExistingPolicy", "FAIL")
+        if mode not in ("FAIL", "REPLACE"):
+            raise PolicyError(f"OnExistingPolicy must be FAIL or REPLACE, got {mode!r:.40}")
+        return cls(resource_arn=str(arn), policy=policy, replace_existing=mode == "REPLACE")
