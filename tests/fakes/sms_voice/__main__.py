@@ -1,0 +1,35 @@
+"""Run the emulator by hand: ``python -m tests.fakes.sms_voice --port 4599``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from .server import SmsVoiceEmulator
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Local SMS Voice V2 emulator (AWS JSON 1.0 on 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4599)
+    parser.add_argument("--no-policy", choices=["not-found", "empty"], default="not-found",
+                        help="how GetResourcePolicy answers a resource without a policy")
+    parser.add_argument("--throttle-rps", type=float, help="throttle requests above this rate")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--visibility-delay", type=float, default=0.0, help="seconds before a Put is visible")
+    args = parser.parse_args()
+    emulator = SmsVoiceEmulator(args.port, no_policy_style=args.no_policy)
+    emulator.faults.rate_limit_rps = args.throttle_rps
+    emulator.faults.latency_s = args.latency
+    emulator.faults.visibility_delay_s = args.visibility_delay
+    with emulator:
+        print(f"SMS Voice V2 emulator listening on {emulator.url}", flush=True)
+        print(f"export AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2={emulator.url}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

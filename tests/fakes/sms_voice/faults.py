@@ -1,0 +1,47 @@
+"""Fault injection for the emulator: throttling, 5xx, latency, slow visibility."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    latency_s: float = 0.0
+    """Added to every request before it is handled."""
+    visibility_delay_s: float = 0.0
+    """How long a Put stays invisible to Get (read-after-write lag)."""
+    throttle_next: int = 0
+    """This many next requests answer ThrottlingException."""
+    fail_next: int = 0
+    """This many next requests answer InternalServerException (HTTP 500)."""
+    rate_limit_rps: float | None = None
+    """A token bucket of this rate (and one second of burst): excess requests are throttled."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tokens: float = 0.0
+    _last: float = field(default_factory=time.monotonic)
+
+    def reset(self) -> None:
+        self.latency_s = self.visibility_delay_s = 0.0
+        self.throttle_next = self.fail_next = 0
+        self.rate_limit_rps = None
+
+    def take(self) -> str | None:
+        """Decide this request's fault: 'throttle', 'fail' or None."""
+        with self._lock:
+            if self.throttle_next > 0:
+                self.throttle_next -= 1
+                return "throttle"
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return "fail"
+            if self.rate_limit_rps:
+                now = time.monotonic()
+                self._tokens = min(self.rate_limit_rps, self._tokens + (now - self._last) * self.rate_limit_rps)
+                self._last = now
+                if self._tokens < 1:
+                    return "throttle"
+                self._tokens -= 1
+        return None
