@@ -27,6 +27,10 @@ READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5
 SAFETY_MARGIN_S = 5.0  # stop waiting this long before the Lambda deadline, so FAILED still gets out
 
 
+class ResourceMissing(PolicyError):
+    """The pool, number, sender ID or opt-out list itself is not there."""
+
+
 class Deadline:
     """Remaining time of the invocation, from the Lambda context."""
 
@@ -39,6 +43,12 @@ class Deadline:
 
     def allows(self, seconds: float) -> bool:
         return self._remaining_s() - seconds > SAFETY_MARGIN_S
+
+    def check(self, step: str) -> None:
+        """Refuse to start a write once the deadline is near: crhelper may already have
+        answered FAILED, and a write after that would diverge from what CloudFormation saw."""
+        if not self.allows(0):
+            raise PolicyError(f"not enough time left to {step}; nothing was changed: retry the stack operation")
 
 
 @dataclass(frozen=True)
@@ -66,8 +76,10 @@ def get_policy(client: Any, arn: str) -> dict[str, Any] | None:
     try:
         response = client.get_resource_policy(ResourceArn=arn)
     except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException" and _missing_type(error) == "policy":
-            return None
+        if error_code(error) == "ResourceNotFoundException":
+            if _missing_type(error) == "policy":
+                return None
+            raise ResourceMissing(f"{arn} does not exist in this account and region") from None
         raise describe_client_error("GetResourcePolicy", arn, error) from None
     text = response.get("Policy")
     if not text:
@@ -118,10 +130,8 @@ def delete_policy(client: Any, physical_id: str, owner: Owner) -> str:
         return "nothing to delete: the physical id is not an sms-voice ARN"
     try:
         current = get_policy(client, physical_id)
-    except PolicyError as error:
-        if "ResourceNotFoundException" in str(error):
-            return "nothing to delete: the resource no longer exists"
-        raise
+    except ResourceMissing:
+        return "nothing to delete: the resource no longer exists"
     if current is None:
         return "nothing to delete: no policy is attached"
     if not owner.owns(current):
@@ -148,6 +158,7 @@ def put_and_confirm(client: Any, arn: str, policy: dict[str, Any], deadline: Dea
             f"the policy for {arn} is {len(text)} characters with ownership markers; the service accepts "
             "10000: share with fewer principals or merge statements"
         )
+    deadline.check(f"put the policy on {arn}")
     try:
         response = client.put_resource_policy(ResourceArn=arn, Policy=text)
     except ClientError as error:

@@ -82,6 +82,15 @@ class SmsVoiceEmulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def reset(self) -> None:
+        """Forget every resource, policy, counter and fault."""
+        with self.state.lock:
+            self.state.resources.clear()
+            self.state.policies.clear()
+            self.state.calls.clear()
+            self.state.no_policy_style = "not-found"
+        self.faults.reset()
+
     def call_count(self, operation: str) -> int:
         return self.state.calls.get(operation, 0)
 
@@ -115,7 +124,8 @@ class SmsVoiceEmulator:
                 )
             with self.state.lock:
                 result = handler(caller, body)
-            output = _wire(result)
+            # Delete/Release answer a subset of the describe fields: keep the modelled ones.
+            output = {k: v for k, v in _wire(result).items() if k in model.output_shape.members}
             leaks = problems(model.output_shape, output) if model.output_shape else []
             assert not leaks, f"emulator answered {operation} outside its output shape: {leaks}"
             return 200, output

@@ -1,0 +1,114 @@
+"""Shared fixtures: the SMS Voice V2 emulator, the HTTPS answer sink, the function
+module, and real boto3 clients for two accounts."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTION_DIR = ROOT / "lambda"
+OWNER = "111122223333"
+CONSUMER = "444455556666"
+REGION = "us-east-1"
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from tests.fakes.sms_voice import SmsVoiceEmulator  # noqa: E402
+from tests.harness.cloudformation import CustomResource  # noqa: E402
+from tests.harness.https_sink import HttpsSink  # noqa: E402
+
+
+def access_key_for(account: str) -> str:
+    """The emulator reads the caller's account from the key's last 12 digits."""
+    return f"AKIA0000{account}"
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[SmsVoiceEmulator]:
+    with SmsVoiceEmulator() as server:
+        yield server
+
+
+@pytest.fixture()
+def emulator(emulator_server: SmsVoiceEmulator) -> Iterator[SmsVoiceEmulator]:
+    """The emulator with empty state and no faults for each test."""
+    emulator_server.reset()
+    yield emulator_server
+    emulator_server.reset()
+
+
+@pytest.fixture(scope="session")
+def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsSink]:
+    server = HttpsSink(tmp_path_factory.mktemp("sink"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def function_env(emulator_server: SmsVoiceEmulator, sink: HttpsSink) -> dict[str, str]:
+    """The environment the function runs with: owner credentials, the emulator, the sink's CA."""
+    env = {
+        "AWS_ACCESS_KEY_ID": access_key_for(OWNER),
+        "AWS_SECRET_ACCESS_KEY": "emulated",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator_server.url,
+        "SHARED_SMS_RESPONSE_CA_BUNDLE": str(sink.ca_file),
+        "AWS_LAMBDA_FUNCTION_NAME": "SmsProducer-SharedSmsPolicyFunction",
+    }
+    os.environ.update(env)
+    os.environ.pop("AWS_PROFILE", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def function(function_env: dict[str, str]) -> Any:
+    """``lambda/index.py``, imported as Lambda would (its folder first on sys.path)."""
+    sys.path.insert(0, str(FUNCTION_DIR))
+    return importlib.import_module("index")
+
+
+@pytest.fixture()
+def resource(function: Any, sink: HttpsSink, emulator: SmsVoiceEmulator) -> CustomResource:
+    return CustomResource(handler=function.handler, sink=sink)
+
+
+def client_for(account: str, emulator: SmsVoiceEmulator) -> Any:
+    return boto3.client(
+        "pinpoint-sms-voice-v2",
+        region_name=REGION,
+        endpoint_url=emulator.url,
+        aws_access_key_id=access_key_for(account),
+        aws_secret_access_key="emulated",
+    )
+
+
+@pytest.fixture()
+def owner_client(emulator: SmsVoiceEmulator) -> Any:
+    return client_for(OWNER, emulator)
+
+
+@pytest.fixture()
+def consumer_client(emulator: SmsVoiceEmulator) -> Any:
+    return client_for(CONSUMER, emulator)
+
+
+@pytest.fixture()
+def opt_out_list_arn(owner_client: Any) -> str:
+    return str(owner_client.create_opt_out_list(OptOutListName="shared-opt-outs")["OptOutListArn"])
+
+
+@pytest.fixture()
+def phone_number_arn(owner_client: Any) -> str:
+    number = owner_client.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
+    )
+    return str(number["PhoneNumberArn"])

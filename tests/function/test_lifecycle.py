@@ -1,0 +1,260 @@
+"""The function under every CloudFormation lifecycle path, against the emulator,
+with answers received on the HTTPS sink."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import CONSUMER
+from tests.harness.cloudformation import CustomResource, policy_json
+
+OTHER_CONSUMER = "777788889999"
+
+
+def attached(client: Any, arn: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(client.get_resource_policy(ResourceArn=arn)["Policy"])
+    except client.exceptions.ResourceNotFoundException:
+        return None
+
+
+def principals(policy: dict[str, Any] | None) -> list[str]:
+    assert policy is not None
+    return [p for s in policy["Statement"] for p in s["Principal"]["AWS"]]
+
+
+def test_create_attaches_policy_and_answers_arn_and_data(resource: CustomResource, owner_client: Any,
+                                                          phone_number_arn: str) -> None:
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["PhysicalResourceId"] == phone_number_arn
+    assert set(answer["Data"]) == {"ResourceArn", "CreatedTimestamp", "PolicySha256"}
+    assert answer["Data"]["CreatedTimestamp"].startswith("20")
+    assert len(answer["Data"]["PolicySha256"]) == 64
+    assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{CONSUMER}:root"]
+
+
+def test_create_with_no_policy_answered_as_empty_json(resource: CustomResource, emulator: Any,
+                                                      phone_number_arn: str) -> None:
+    emulator.state.no_policy_style = "empty"
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+
+
+def test_fails_create_over_foreign_policy_and_leaves_it(resource: CustomResource, owner_client: Any,
+                                                        phone_number_arn: str) -> None:
+    foreign = policy_json(OTHER_CONSUMER, arn=phone_number_arn)
+    owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=foreign)
+
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+
+    assert answer["Status"] == "FAILED"
+    assert phone_number_arn in answer["Reason"] and 'on_existing_policy="REPLACE"' in answer["Reason"]
+    assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == foreign
+    # CloudFormation then deletes the failed resource: the foreign policy must survive that too.
+    assert resource.delete()["Status"] == "SUCCESS"
+    assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == foreign
+
+
+def test_create_with_replace_overwrites_foreign_policy(resource: CustomResource, owner_client: Any,
+                                                       phone_number_arn: str) -> None:
+    owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=policy_json(OTHER_CONSUMER, arn=phone_number_arn))
+
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn),
+                             OnExistingPolicy="REPLACE")
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{CONSUMER}:root"]
+
+
+def test_update_same_arn_puts_new_policy(resource: CustomResource, owner_client: Any, phone_number_arn: str) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+
+    answer = resource.update(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, OTHER_CONSUMER, arn=phone_number_arn))
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["PhysicalResourceId"] == phone_number_arn
+    assert len(principals(attached(owner_client, phone_number_arn))) == 2
+
+
+def test_update_to_new_arn_then_delete_of_old_moves_the_policy(resource: CustomResource, owner_client: Any,
+                                                                phone_number_arn: str, opt_out_list_arn: str) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    policy = policy_json(CONSUMER, arn=opt_out_list_arn, actions=("sms-voice:PutOptedOutNumber",))
+
+    answer = resource.update(ResourceArn=opt_out_list_arn, Policy=policy)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["PhysicalResourceId"] == opt_out_list_arn
+    assert resource.delete(physical_id=phone_number_arn)["Status"] == "SUCCESS"  # CloudFormation's cleanup
+
+    assert attached(owner_client, phone_number_arn) is None
+    assert principals(attached(owner_client, opt_out_list_arn)) == [f"arn:aws:iam::{CONSUMER}:root"]
+
+
+def test_failed_update_then_rollback_restores_old_policy_byte_for_byte(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, emulator: Any
+) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    before = owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"]
+    old_properties = dict(resource.properties)
+
+    # The update's Put succeeds, then every read-back fails: the update answers FAILED.
+    emulator.faults.visibility_delay_s = 3600
+    failed = resource.send(
+        resource.event("Update", {"ResourceArn": phone_number_arn,
+                                  "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}),
+        context=_short_context(12),
+    )
+    assert failed["Status"] == "FAILED"
+    emulator.faults.visibility_delay_s = 0
+
+    # CloudFormation rolls back: an Update with old and new swapped.
+    rollback = resource.event("Update", old_properties)
+    rollback["OldResourceProperties"] = {"Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn),
+                                         "ResourceArn": phone_number_arn}
+    assert resource.send(rollback)["Status"] == "SUCCESS"
+    assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == before
+
+
+def test_delete_removes_own_policy(resource: CustomResource, owner_client: Any, phone_number_arn: str) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    assert resource.delete()["Status"] == "SUCCESS"
+    assert attached(owner_client, phone_number_arn) is None
+
+
+def test_delete_of_already_deleted_policy_or_resource_succeeds(resource: CustomResource, owner_client: Any,
+                                                               phone_number_arn: str) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    owner_client.delete_resource_policy(ResourceArn=phone_number_arn)
+    assert resource.delete()["Status"] == "SUCCESS"
+    owner_client.release_phone_number(PhoneNumberId=phone_number_arn.rsplit("/", 1)[1])
+    answer = resource.delete()
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+
+
+def test_delete_after_failed_create_makes_no_call(resource: CustomResource, emulator: Any) -> None:
+    answer = resource.create(ResourceArn="not-an-arn", Policy="{}")
+    assert answer["Status"] == "FAILED" and "ResourceArn" in answer["Reason"]
+    emulator.state.calls.clear()
+    assert resource.delete()["Status"] == "SUCCESS"
+    assert sum(emulator.state.calls.values()) == 0
+
+
+def test_delete_leaves_policy_another_stack_replaced(resource: CustomResource, function: Any, sink: Any,
+                                                     owner_client: Any, phone_number_arn: str) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    other_stack = CustomResource(handler=function.handler, sink=sink, logical_id="TakeOver",
+                                 stack_id=resource.stack_id.replace("SmsProducer", "OtherStack"))
+    taken = other_stack.create(ResourceArn=phone_number_arn, Policy=policy_json(OTHER_CONSUMER, arn=phone_number_arn),
+                               OnExistingPolicy="REPLACE")
+    assert taken["Status"] == "SUCCESS", taken["Reason"]
+
+    assert resource.delete()["Status"] == "SUCCESS"
+    assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{OTHER_CONSUMER}:root"]
+
+
+def test_delete_removes_own_policy_after_a_hand_edit(resource: CustomResource, owner_client: Any,
+                                                     phone_number_arn: str) -> None:
+    resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    edited = attached(owner_client, phone_number_arn)
+    assert edited is not None
+    edited["Statement"].append({"Sid": "AddedByHand", "Effect": "Allow", "Principal": {"AWS": OTHER_CONSUMER},
+                                "Action": "sms-voice:SendTextMessage", "Resource": phone_number_arn})
+    owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=json.dumps(edited))
+
+    assert resource.delete()["Status"] == "SUCCESS"
+    assert attached(owner_client, phone_number_arn) is None
+
+
+def test_read_after_write_delay_is_waited_out(resource: CustomResource, emulator: Any, phone_number_arn: str) -> None:
+    emulator.faults.visibility_delay_s = 1.0
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert emulator.call_count("GetResourcePolicy") >= 3  # the first read-backs saw the old state
+
+
+def test_ten_thousand_character_policy_fits_the_answer(resource: CustomResource, owner_client: Any,
+                                                      phone_number_arn: str) -> None:
+    accounts = [f"{n:012d}" for n in range(100000000000, 100000000000 + 400)]
+    statement = json.loads(policy_json(*accounts, arn=phone_number_arn))
+    while len(json.dumps(statement, separators=(",", ":"))) > 9_960:  # room for the Sid marker
+        statement["Statement"][0]["Principal"]["AWS"].pop()
+    policy = json.dumps(statement, separators=(",", ":"))
+
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy)
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["_bytes"] <= 4096
+    assert policy_json(CONSUMER, arn=phone_number_arn) not in json.dumps(answer)
+
+
+def test_fails_policy_over_service_limit_with_clear_reason(resource: CustomResource, phone_number_arn: str) -> None:
+    accounts = [f"{n:012d}" for n in range(100000000000, 100000000000 + 400)]
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(*accounts, arn=phone_number_arn))
+    assert answer["Status"] == "FAILED"
+    assert "10000" in answer["Reason"] and answer["_bytes"] <= 4096
+
+
+def test_fails_fast_on_missing_resource_with_service_reason(resource: CustomResource, emulator: Any) -> None:
+    arn = "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-0123456789abcdef0123456789abcdef"
+    answer = resource.create(ResourceArn=arn, Policy=policy_json(CONSUMER, arn=arn))
+    assert answer["Status"] == "FAILED"
+    assert "does not exist" in answer["Reason"] and arn in answer["Reason"]
+    assert emulator.call_count("GetResourcePolicy") == 1  # not retried
+
+
+def test_throttling_and_5xx_are_retried(resource: CustomResource, emulator: Any, phone_number_arn: str) -> None:
+    emulator.faults.throttle_next = 2
+    emulator.faults.fail_next = 1
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+
+
+def test_timeout_near_deadline_still_answers_failed_once(resource: CustomResource, emulator: Any,
+                                                         owner_client: Any, phone_number_arn: str) -> None:
+    emulator.faults.latency_s = 2.0
+    answer = resource.send(
+        resource.event("Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}),
+        context=_short_context(1.5),
+    )
+    emulator.faults.latency_s = 0
+    assert answer["Status"] == "FAILED" and "time" in answer["Reason"]
+    assert attached(owner_client, phone_number_arn) is None  # nothing written after the FAILED answer
+
+
+def _short_context(seconds: float) -> Any:
+    from tests.harness.cloudformation import LambdaContext
+
+    return LambdaContext(timeout_s=seconds)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda e: e["ResourceProperties"].pop("Policy"), "Policy must be"),
+        (lambda e: e["ResourceProperties"].update(Policy=42), "Policy must be"),
+        (lambda e: e["ResourceProperties"].update(Policy="{not json"), "not valid JSON"),
+        (lambda e: e["ResourceProperties"].update(OnExistingPolicy="MERGE"), "OnExistingPolicy"),
+        (lambda e: e["ResourceProperties"].update(ResourceArn=["a"]), "ResourceArn"),
+        (lambda e: e.update(ResourceProperties="oops"), "ResourceProperties"),
+        (lambda e: e.pop("StackId"), "StackId"),
+        (lambda e: e.update(RequestType="Upsert"), "RequestType"),
+        (lambda e: e.update(ResourceType="Custom::Other"), "Custom::SmsResourcePolicy"),
+    ],
+)
+def test_fails_malformed_events_with_clear_reason(resource: CustomResource, phone_number_arn: str,
+                                                  mutate: Any, expected: str) -> None:
+    event = resource.event("Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)})
+    mutate(event)
+    answer = resource.send(event)
+    assert answer["Status"] == "FAILED"
+    assert expected in answer["Reason"]
+
+
+def test_event_without_response_url_is_logged_not_crashed(function: Any, caplog: pytest.LogCaptureFixture) -> None:
+    function.handler({"RequestType": "Create"}, None)
+    assert "cannot answer" in caplog.text

@@ -1,0 +1,105 @@
+"""Plays CloudFormation for one custom resource: sends the events it would send to
+``index.handler`` and collects the answer from the HTTPS sink.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .https_sink import HttpsSink
+
+STACK_ID = "arn:aws:cloudformation:us-east-1:111122223333:stack/SmsProducer/0f9e8d7c-0000-4000-8000-000000000001"
+RESOURCE_TYPE = "Custom::SmsResourcePolicy"
+
+
+class LambdaContext:
+    """What crhelper and the handler read from the Lambda context."""
+
+    def __init__(self, timeout_s: float = 300.0) -> None:
+        self._deadline = time.monotonic() + timeout_s
+        self.function_name = "SmsProducer-SharedSmsPolicyFunction"
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 256
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def policy_json(*accounts: str, arn: str, actions: tuple[str, ...] = ("sms-voice:SendTextMessage",)) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
+                    "Action": list(actions),
+                    "Resource": arn,
+                }
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+@dataclass
+class CustomResource:
+    """One ``Custom::SmsResourcePolicy`` in one stack, as CloudFormation tracks it."""
+
+    handler: Callable[[Any, Any], Any]
+    sink: HttpsSink
+    logical_id: str = "SharedPoolPolicy5CB709C1"
+    stack_id: str = STACK_ID
+    physical_id: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def event(self, request_type: str, properties: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        event: dict[str, Any] = {
+            "RequestType": request_type,
+            "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:SmsProducer-SharedSmsPolicyFunction",
+            "ResponseURL": f"{self.sink.url}/{request_id}",
+            "StackId": self.stack_id,
+            "RequestId": request_id,
+            "ResourceType": RESOURCE_TYPE,
+            "LogicalResourceId": self.logical_id,
+            "ResourceProperties": {"ServiceToken": "arn:aws:lambda:...", **(properties or self.properties)},
+        }
+        if request_type != "Create":
+            event["PhysicalResourceId"] = self.physical_id
+        if request_type == "Update":
+            event["OldResourceProperties"] = {"ServiceToken": "arn:aws:lambda:...", **self.properties}
+        event.update(extra)
+        return event
+
+    def send(self, event: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
+        """Invoke the handler with ``event``; return its one answer (fails on zero or two)."""
+        self.handler(event, context or LambdaContext())
+        answers = self.sink.answers_for(event["RequestId"])
+        assert len(answers) == 1, f"expected exactly one answer, got {len(answers)}: {answers}"
+        return answers[0]
+
+    def create(self, **properties: Any) -> dict[str, Any]:
+        answer = self.send(self.event("Create", properties))
+        self.properties = dict(properties)
+        self.physical_id = answer["PhysicalResourceId"]
+        return answer
+
+    def update(self, **properties: Any) -> dict[str, Any]:
+        answer = self.send(self.event("Update", properties))
+        if answer["Status"] == "SUCCESS":
+            old_physical = self.physical_id
+            self.physical_id = answer["PhysicalResourceId"]
+            self.replaced_physical_id = old_physical if old_physical != self.physical_id else None
+            self.properties_before, self.properties = self.properties, dict(properties)
+        return answer
+
+    def delete(self, physical_id: str | None = None) -> dict[str, Any]:
+        event = self.event("Delete")
+        if physical_id is not None:
+            event["PhysicalResourceId"] = physical_id
+        return self.send(event)

@@ -1,0 +1,76 @@
+"""A local HTTPS server standing in for CloudFormation's pre-signed ResponseURL.
+
+crhelper always answers over HTTPS, so the sink serves a certificate from a
+throwaway CA (trustme); the CA file reaches crhelper's ``ssl_verify`` through
+the function's test-only SHARED_SMS_RESPONSE_CA_BUNDLE setting.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import trustme
+
+
+class HttpsSink:
+    """Records every answer PUT to ``<url>/<request id>``; can refuse the first tries."""
+
+    def __init__(self, workdir: Path) -> None:
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = workdir / "sink-ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(context)
+        self.answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.refuse_next = 0
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="https-sink", daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def record(self, request_id: str, body: dict[str, Any]) -> bool:
+        with self._cond:
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                return False
+            self.answers[request_id].append(body)
+            self._cond.notify_all()
+            return True
+
+    def answers_for(self, request_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.answers.get(request_id, []))
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(sink: HttpsSink) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.loads(raw)
+            body["_bytes"] = len(raw)
+            accepted = sink.record(self.path.strip("/"), body)
+            self.send_response(200 if accepted else 503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
