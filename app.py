@@ -10,7 +10,6 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
-
 from shared_sms import OptOutList, PhoneNumber, Pool, SenderId
 
 

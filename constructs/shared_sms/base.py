@@ -7,6 +7,7 @@ from typing import ClassVar
 import jsii
 from aws_cdk import Annotations, ArnFormat, Fn, Resource, Stack, Token
 from aws_cdk import aws_iam as iam
+
 from constructs import Construct
 
 from .resource_policy import ResourcePolicy
@@ -69,7 +70,9 @@ class SmsResourceBase(Resource):
     ) -> iam.AddToResourcePolicyResult:
         """Let an AWS service (``sns.amazonaws.com``, ``pinpoint.amazonaws.com``) send with this
         origination identity on behalf of ``source_account`` (default: the stack's account)."""
-        service = service_principal.service if isinstance(service_principal, iam.ServicePrincipal) else service_principal
+        service = (
+            service_principal.service if isinstance(service_principal, iam.ServicePrincipal) else service_principal
+        )
         if service not in SERVICE_SEND_ACTIONS:
             raise ValueError(
                 f"allow_service does not know {service!r}: use one of {', '.join(sorted(SERVICE_SEND_ACTIONS))}, "

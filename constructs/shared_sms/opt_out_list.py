@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
+
 from constructs import Construct
 
 from .base import SmsResourceBase, arn_parts

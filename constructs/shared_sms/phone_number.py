@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
+
 from constructs import Construct
 
 from .base import SmsResourceBase, arn_parts

@@ -43,7 +43,7 @@ def _as_list(value: Any) -> list[Any]:
 def _estimate(value: Any) -> Any:
     """Replace intrinsics by placeholder strings of their longest plausible length."""
     if is_intrinsic(value):
-        (name, arg), = value.items()
+        ((name, arg),) = value.items()
         if name == "Ref":
             return "x" * _PSEUDO_LENGTHS.get(arg, _UNKNOWN_LENGTH)
         if name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
@@ -127,9 +127,13 @@ def _check_statement(
     principal = statement.get("Principal")
     if principal is None:
         yield f"{where} has no principal: a resource policy statement must name who it allows"
-    elif _is_public(principal) and statement.get("Effect", "Allow") == "Allow":
-        if not statement.get("Condition") and not allow_public:
-            yield (
-                f"{where} allows every AWS account (principal '*') with no condition: add a condition "
-                "such as aws:PrincipalOrgID, or pass allow_public=True if that is really intended"
-            )
+    elif (
+        _is_public(principal)
+        and statement.get("Effect", "Allow") == "Allow"
+        and not statement.get("Condition")
+        and not allow_public
+    ):
+        yield (
+            f"{where} allows every AWS account (principal '*') with no condition: add a condition "
+            "such as aws:PrincipalOrgID, or pass allow_public=True if that is really intended"
+        )

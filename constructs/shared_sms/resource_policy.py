@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import CfnResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
+
 from constructs import Construct, IValidation
 
 from .policy_checks import check_policy
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
 
 
-class OnExistingPolicy(str, Enum):
+class OnExistingPolicy(StrEnum):
     """What the function does when the resource already has a policy it did not write."""
 
     FAIL = "FAIL"
@@ -69,9 +70,7 @@ class ResourcePolicy(Construct):
         try:
             self.on_existing_policy = OnExistingPolicy(on_existing_policy)
         except ValueError:
-            raise ValueError(
-                f"on_existing_policy must be 'FAIL' or 'REPLACE', got {on_existing_policy!r}"
-            ) from None
+            raise ValueError(f"on_existing_policy must be 'FAIL' or 'REPLACE', got {on_existing_policy!r}") from None
         self.resource = resource
         self.allow_public = allow_public
         self.document = policy_document or iam.PolicyDocument()

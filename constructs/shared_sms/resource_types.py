@@ -38,8 +38,7 @@ class SmsResourceType:
         match = self.arn_regex.match(arn)
         if match is None:
             raise ValueError(
-                f"invalid {self.noun} arn {arn!r}: expected {self.arn_format} "
-                f"(for example {self.example_arn()})"
+                f"invalid {self.noun} arn {arn!r}: expected {self.arn_format} (for example {self.example_arn()})"
             )
         return match
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from crhelper import FAILED, CfnResource
 from crhelper.utils import _send_response
@@ -42,7 +43,7 @@ def _env(name: str, value: str) -> Iterator[None]:
             os.environ[name] = previous
 
 
-class SingleAnswerResource(CfnResource):  # type: ignore[misc]
+class SingleAnswerResource(CfnResource):
     def __init__(self) -> None:
         with _env("AWS_SAM_LOCAL", "true"):
             super().__init__(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -22,12 +23,37 @@ from .properties import PolicyProperties, is_sms_voice_arn
 logger = logging.getLogger(__name__)
 
 # Read-back after Put: the service is eventually consistent (Terraform waits about 2 minutes).
-READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0,
-                   5.0, 5.0, 5.0, 5.0, 5.0)
+READBACK_DELAYS = (
+    0.2,
+    0.4,
+    0.8,
+    1.6,
+    3.2,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+    5.0,
+)
 SAFETY_MARGIN_S = 5.0  # stop waiting this long before the Lambda deadline, so FAILED still gets out
 
 
-class ResourceMissing(PolicyError):
+class MissingResourceError(PolicyError):
     """The pool, number, sender ID or opt-out list itself is not there."""
 
 
@@ -79,7 +105,7 @@ def get_policy(client: Any, arn: str) -> dict[str, Any] | None:
         if error_code(error) == "ResourceNotFoundException":
             if _missing_type(error) == "policy":
                 return None
-            raise ResourceMissing(f"{arn} does not exist in this account and region") from None
+            raise MissingResourceError(f"{arn} does not exist in this account and region") from None
         raise describe_client_error("GetResourcePolicy", arn, error) from None
     text = response.get("Policy")
     if not text:
@@ -96,20 +122,18 @@ def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: 
     arn = props.resource_arn
     desired = owner.stamp(props.policy)
     current = get_policy(client, arn)
-    if current is not None and not props.replace_existing and not owner.owns(current):
-        if canonical(current) != canonical(desired):
-            raise PolicyError(
-                f"{arn} already has a resource policy this stack did not write; it was left unchanged. "
-                'To overwrite it use on_existing_policy="REPLACE" (OnExistingPolicy: REPLACE)'
-            )
-    if current is not None and not owner.owns(current):
+    foreign = current is not None and not owner.owns(current) and canonical(current) != canonical(desired)
+    if foreign and not props.replace_existing:
+        raise PolicyError(
+            f"{arn} already has a resource policy this stack did not write; it was left unchanged. "
+            'To overwrite it use on_existing_policy="REPLACE" (OnExistingPolicy: REPLACE)'
+        )
+    if foreign:
         logger.warning({"message": "replacing a resource policy this stack did not write", "resourceArn": arn})
     return put_and_confirm(client, arn, desired, deadline)
 
 
-def update_policy(
-    client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline
-) -> Applied:
+def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
     """Same ARN: put the new policy (a rollback is this with the old properties).
     New ARN: create on the new ARN; CloudFormation then deletes the old one."""
     if props.resource_arn != physical_id:
@@ -130,7 +154,7 @@ def delete_policy(client: Any, physical_id: str, owner: Owner) -> str:
         return "nothing to delete: the physical id is not an sms-voice ARN"
     try:
         current = get_policy(client, physical_id)
-    except ResourceMissing:
+    except MissingResourceError:
         return "nothing to delete: the resource no longer exists"
     if current is None:
         return "nothing to delete: no policy is attached"

@@ -65,4 +65,4 @@ class Owner:
         return any(isinstance(s, dict) and own.search(str(s.get("Sid") or "")) for s in statements)
 
 
-_ANY_MARKER = re.compile(MARKER_PREFIX + "[0-9a-f]{%d}\\d+$" % MARKER_HEX)
+_ANY_MARKER = re.compile(MARKER_PREFIX + f"[0-9a-f]{{{MARKER_HEX}}}\\d+$")

@@ -26,8 +26,9 @@ def principals(policy: dict[str, Any] | None) -> list[str]:
     return [p for s in policy["Statement"] for p in s["Principal"]["AWS"]]
 
 
-def test_create_attaches_policy_and_answers_arn_and_data(resource: CustomResource, owner_client: Any,
-                                                          phone_number_arn: str) -> None:
+def test_create_attaches_policy_and_answers_arn_and_data(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
     answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
 
     assert answer["Status"] == "SUCCESS", answer["Reason"]
@@ -38,15 +39,17 @@ def test_create_attaches_policy_and_answers_arn_and_data(resource: CustomResourc
     assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{CONSUMER}:root"]
 
 
-def test_create_with_no_policy_answered_as_empty_json(resource: CustomResource, emulator: Any,
-                                                      phone_number_arn: str) -> None:
+def test_create_with_no_policy_answered_as_empty_json(
+    resource: CustomResource, emulator: Any, phone_number_arn: str
+) -> None:
     emulator.state.no_policy_style = "empty"
     answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
 
 
-def test_fails_create_over_foreign_policy_and_leaves_it(resource: CustomResource, owner_client: Any,
-                                                        phone_number_arn: str) -> None:
+def test_fails_create_over_foreign_policy_and_leaves_it(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
     foreign = policy_json(OTHER_CONSUMER, arn=phone_number_arn)
     owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=foreign)
 
@@ -60,12 +63,16 @@ def test_fails_create_over_foreign_policy_and_leaves_it(resource: CustomResource
     assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == foreign
 
 
-def test_create_with_replace_overwrites_foreign_policy(resource: CustomResource, owner_client: Any,
-                                                       phone_number_arn: str) -> None:
-    owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=policy_json(OTHER_CONSUMER, arn=phone_number_arn))
+def test_create_with_replace_overwrites_foreign_policy(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    owner_client.put_resource_policy(
+        ResourceArn=phone_number_arn, Policy=policy_json(OTHER_CONSUMER, arn=phone_number_arn)
+    )
 
-    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn),
-                             OnExistingPolicy="REPLACE")
+    answer = resource.create(
+        ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn), OnExistingPolicy="REPLACE"
+    )
 
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{CONSUMER}:root"]
@@ -74,15 +81,18 @@ def test_create_with_replace_overwrites_foreign_policy(resource: CustomResource,
 def test_update_same_arn_puts_new_policy(resource: CustomResource, owner_client: Any, phone_number_arn: str) -> None:
     resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
 
-    answer = resource.update(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, OTHER_CONSUMER, arn=phone_number_arn))
+    answer = resource.update(
+        ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, OTHER_CONSUMER, arn=phone_number_arn)
+    )
 
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["PhysicalResourceId"] == phone_number_arn
     assert len(principals(attached(owner_client, phone_number_arn))) == 2
 
 
-def test_update_to_new_arn_then_delete_of_old_moves_the_policy(resource: CustomResource, owner_client: Any,
-                                                                phone_number_arn: str, opt_out_list_arn: str) -> None:
+def test_update_to_new_arn_then_delete_of_old_moves_the_policy(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, opt_out_list_arn: str
+) -> None:
     resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
     policy = policy_json(CONSUMER, arn=opt_out_list_arn, actions=("sms-voice:PutOptedOutNumber",))
 
@@ -105,8 +115,9 @@ def test_failed_update_then_rollback_restores_old_policy_byte_for_byte(
     # The update's Put succeeds, then every read-back fails: the update answers FAILED.
     emulator.faults.visibility_delay_s = 3600
     failed = resource.send(
-        resource.event("Update", {"ResourceArn": phone_number_arn,
-                                  "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}),
+        resource.event(
+            "Update", {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
+        ),
         context=_short_context(12),
     )
     assert failed["Status"] == "FAILED"
@@ -114,8 +125,10 @@ def test_failed_update_then_rollback_restores_old_policy_byte_for_byte(
 
     # CloudFormation rolls back: an Update with old and new swapped.
     rollback = resource.event("Update", old_properties)
-    rollback["OldResourceProperties"] = {"Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn),
-                                         "ResourceArn": phone_number_arn}
+    rollback["OldResourceProperties"] = {
+        "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn),
+        "ResourceArn": phone_number_arn,
+    }
     assert resource.send(rollback)["Status"] == "SUCCESS"
     assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == before
 
@@ -126,8 +139,9 @@ def test_delete_removes_own_policy(resource: CustomResource, owner_client: Any, 
     assert attached(owner_client, phone_number_arn) is None
 
 
-def test_delete_of_already_deleted_policy_or_resource_succeeds(resource: CustomResource, owner_client: Any,
-                                                               phone_number_arn: str) -> None:
+def test_delete_of_already_deleted_policy_or_resource_succeeds(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
     resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
     owner_client.delete_resource_policy(ResourceArn=phone_number_arn)
     assert resource.delete()["Status"] == "SUCCESS"
@@ -144,26 +158,42 @@ def test_delete_after_failed_create_makes_no_call(resource: CustomResource, emul
     assert sum(emulator.state.calls.values()) == 0
 
 
-def test_delete_leaves_policy_another_stack_replaced(resource: CustomResource, function: Any, sink: Any,
-                                                     owner_client: Any, phone_number_arn: str) -> None:
+def test_delete_leaves_policy_another_stack_replaced(
+    resource: CustomResource, function: Any, sink: Any, owner_client: Any, phone_number_arn: str
+) -> None:
     resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
-    other_stack = CustomResource(handler=function.handler, sink=sink, logical_id="TakeOver",
-                                 stack_id=resource.stack_id.replace("SmsProducer", "OtherStack"))
-    taken = other_stack.create(ResourceArn=phone_number_arn, Policy=policy_json(OTHER_CONSUMER, arn=phone_number_arn),
-                               OnExistingPolicy="REPLACE")
+    other_stack = CustomResource(
+        handler=function.handler,
+        sink=sink,
+        logical_id="TakeOver",
+        stack_id=resource.stack_id.replace("SmsProducer", "OtherStack"),
+    )
+    taken = other_stack.create(
+        ResourceArn=phone_number_arn,
+        Policy=policy_json(OTHER_CONSUMER, arn=phone_number_arn),
+        OnExistingPolicy="REPLACE",
+    )
     assert taken["Status"] == "SUCCESS", taken["Reason"]
 
     assert resource.delete()["Status"] == "SUCCESS"
     assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{OTHER_CONSUMER}:root"]
 
 
-def test_delete_removes_own_policy_after_a_hand_edit(resource: CustomResource, owner_client: Any,
-                                                     phone_number_arn: str) -> None:
+def test_delete_removes_own_policy_after_a_hand_edit(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
     resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
     edited = attached(owner_client, phone_number_arn)
     assert edited is not None
-    edited["Statement"].append({"Sid": "AddedByHand", "Effect": "Allow", "Principal": {"AWS": OTHER_CONSUMER},
-                                "Action": "sms-voice:SendTextMessage", "Resource": phone_number_arn})
+    edited["Statement"].append(
+        {
+            "Sid": "AddedByHand",
+            "Effect": "Allow",
+            "Principal": {"AWS": OTHER_CONSUMER},
+            "Action": "sms-voice:SendTextMessage",
+            "Resource": phone_number_arn,
+        }
+    )
     owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=json.dumps(edited))
 
     assert resource.delete()["Status"] == "SUCCESS"
@@ -177,8 +207,9 @@ def test_read_after_write_delay_is_waited_out(resource: CustomResource, emulator
     assert emulator.call_count("GetResourcePolicy") >= 3  # the first read-backs saw the old state
 
 
-def test_ten_thousand_character_policy_fits_the_answer(resource: CustomResource, owner_client: Any,
-                                                      phone_number_arn: str) -> None:
+def test_ten_thousand_character_policy_fits_the_answer(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
     accounts = [f"{n:012d}" for n in range(100000000000, 100000000000 + 400)]
     statement = json.loads(policy_json(*accounts, arn=phone_number_arn))
     while len(json.dumps(statement, separators=(",", ":"))) > 9_960:  # room for the Sid marker
@@ -214,11 +245,14 @@ def test_throttling_and_5xx_are_retried(resource: CustomResource, emulator: Any,
     assert answer["Status"] == "SUCCESS", answer["Reason"]
 
 
-def test_timeout_near_deadline_still_answers_failed_once(resource: CustomResource, emulator: Any,
-                                                         owner_client: Any, phone_number_arn: str) -> None:
+def test_timeout_near_deadline_still_answers_failed_once(
+    resource: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
     emulator.faults.latency_s = 2.0
     answer = resource.send(
-        resource.event("Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}),
+        resource.event(
+            "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
+        ),
         context=_short_context(1.5),
     )
     emulator.faults.latency_s = 0
@@ -246,9 +280,12 @@ def _short_context(seconds: float) -> Any:
         (lambda e: e.update(ResourceType="Custom::Other"), "Custom::SmsResourcePolicy"),
     ],
 )
-def test_fails_malformed_events_with_clear_reason(resource: CustomResource, phone_number_arn: str,
-                                                  mutate: Any, expected: str) -> None:
-    event = resource.event("Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)})
+def test_fails_malformed_events_with_clear_reason(
+    resource: CustomResource, phone_number_arn: str, mutate: Any, expected: str
+) -> None:
+    event = resource.event(
+        "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
+    )
     mutate(event)
     answer = resource.send(event)
     assert answer["Status"] == "FAILED"

@@ -29,20 +29,27 @@ def old_python() -> Path:
 
 
 def test_old_botocore_lacks_the_operations_on_its_own(old_python: Path) -> None:
-    probe = "import botocore.session as s; m = s.get_session().get_service_model('pinpoint-sms-voice-v2'); " \
-            "print('PutResourcePolicy' in m.operation_names)"
+    probe = (
+        "import botocore.session as s; m = s.get_session().get_service_model('pinpoint-sms-voice-v2'); "
+        "print('PutResourcePolicy' in m.operation_names)"
+    )
     out = subprocess.run([str(old_python), "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
 
-def test_function_creates_policy_under_botocore_1_34(old_python: Path, resource: CustomResource,
-                                                     function_env: dict[str, str], owner_client: Any,
-                                                     phone_number_arn: str) -> None:
-    event = resource.event("Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)})
+def test_function_creates_policy_under_botocore_1_34(
+    old_python: Path, resource: CustomResource, function_env: dict[str, str], owner_client: Any, phone_number_arn: str
+) -> None:
+    event = resource.event(
+        "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
+    )
     env = {**os.environ, **function_env, "PYTHONPATH": ""}
     run = subprocess.run(
         [str(old_python), str(Path(__file__).with_name("old_botocore_probe.py")), str(FUNCTION_DIR), json.dumps(event)],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1].startswith("1.34."), "ran under botocore 1.34"

@@ -28,20 +28,26 @@ def _invoke(event: dict[str, Any]) -> None:
     index.handler(event, LambdaContext())
 
 
-def test_throttling_storm_of_concurrent_creates_all_succeed(function: Any, sink: Any, emulator: Any,
-                                                            owner_client: Any) -> None:
+def test_throttling_storm_of_concurrent_creates_all_succeed(
+    function: Any, sink: Any, emulator: Any, owner_client: Any
+) -> None:
     arns = [
-        owner_client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
-                                          NumberCapabilities=["SMS"], NumberType="SIMULATOR")["PhoneNumberArn"]
+        owner_client.request_phone_number(
+            IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
+        )["PhoneNumberArn"]
         for _ in range(CONCURRENT_CREATES)
     ]
     resources = [CustomResource(handler=function.handler, sink=sink, logical_id=f"Policy{i}") for i in range(len(arns))]
-    events = [r.event("Create", {"ResourceArn": arn, "Policy": policy_json(CONSUMER, arn=arn)})
-              for r, arn in zip(resources, arns)]
+    events = [
+        r.event("Create", {"ResourceArn": arn, "Policy": policy_json(CONSUMER, arn=arn)})
+        for r, arn in zip(resources, arns, strict=True)
+    ]
     emulator.faults.rate_limit_rps = 25.0
 
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=CONCURRENT_CREATES, mp_context=context, initializer=_fresh_environment) as pool:
+    with ProcessPoolExecutor(
+        max_workers=CONCURRENT_CREATES, mp_context=context, initializer=_fresh_environment
+    ) as pool:
         list(pool.map(_invoke, events))
 
     answers = [sink.answers_for(e["RequestId"]) for e in events]

@@ -61,7 +61,7 @@ class HttpsSink:
 
 def _handler_for(sink: HttpsSink) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:  # noqa: N802
+        def do_PUT(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             body = json.loads(raw)
             body["_bytes"] = len(raw)

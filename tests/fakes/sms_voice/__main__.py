@@ -11,8 +11,12 @@ from .server import SmsVoiceEmulator
 def main() -> None:
     parser = argparse.ArgumentParser(description="Local SMS Voice V2 emulator (AWS JSON 1.0 on 127.0.0.1)")
     parser.add_argument("--port", type=int, default=4599)
-    parser.add_argument("--no-policy", choices=["not-found", "empty"], default="not-found",
-                        help="how GetResourcePolicy answers a resource without a policy")
+    parser.add_argument(
+        "--no-policy",
+        choices=["not-found", "empty"],
+        default="not-found",
+        help="how GetResourcePolicy answers a resource without a policy",
+    )
     parser.add_argument("--throttle-rps", type=float, help="throttle requests above this rate")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--visibility-delay", type=float, default=0.0, help="seconds before a Put is visible")

@@ -11,9 +11,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 from .faults import Faults
 from .model_check import problems, service_model
@@ -148,7 +149,7 @@ def _handler_for(emulator: SmsVoiceEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, body = emulator.handle(self.headers.get("X-Amz-Target", ""), caller_of(self.headers), raw)
             data = json.dumps(body).encode()

@@ -8,8 +8,9 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -71,8 +72,13 @@ class State:
     def _add(self, caller: Caller, kind: str, ident: str, info: dict[str, Any]) -> Resource:
         arn = self._arn(caller, kind, ident)
         if arn in self.resources:
-            raise ServiceError("ConflictException", f"{kind} {ident} already exists", Reason="RESOURCE_ALREADY_EXISTS",
-                               ResourceType=kind, ResourceId=ident)
+            raise ServiceError(
+                "ConflictException",
+                f"{kind} {ident} already exists",
+                Reason="RESOURCE_ALREADY_EXISTS",
+                ResourceType=kind,
+                ResourceId=ident,
+            )
         resource = Resource(kind, ident, arn, caller.account, caller.region, info)
         self.resources[arn] = resource
         return resource
@@ -81,8 +87,9 @@ class State:
         arn = ident if ident.startswith("arn:") else self._arn(caller, kind, ident)
         resource = self.resources.get(arn)
         if resource is None or resource.type != kind:
-            raise ServiceError("ResourceNotFoundException", f"{kind} {ident} not found", ResourceType=kind,
-                               ResourceId=ident)
+            raise ServiceError(
+                "ResourceNotFoundException", f"{kind} {ident} not found", ResourceType=kind, ResourceId=ident
+            )
         return resource
 
     def visible_policy(self, arn: str, now: float | None = None) -> PolicyVersion | None:
@@ -98,8 +105,12 @@ class State:
             raise validation(f"{arn} is not a valid resource ARN", "INVALID_ARN")
         resource = self.resources.get(arn)
         if resource is None:
-            raise ServiceError("ResourceNotFoundException", f"resource {arn} not found",
-                               ResourceType=match["type"], ResourceId=match["id"])
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"resource {arn} not found",
+                ResourceType=match["type"],
+                ResourceId=match["id"],
+            )
         if resource.account != caller.account:
             raise validation(f"{arn} is not owned by account {caller.account}", "RESOURCE_NOT_ACCESSIBLE")
         return resource
@@ -146,8 +157,12 @@ class State:
     def create_pool(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         identity = body["OriginationIdentity"]
         if not any(identity in (r.arn, r.id) for r in self.resources.values() if r.account == caller.account):
-            raise ServiceError("ResourceNotFoundException", f"origination identity {identity} not found",
-                               ResourceType="phone-number", ResourceId=identity)
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"origination identity {identity} not found",
+                ResourceType="phone-number",
+                ResourceId=identity,
+            )
         ident = f"pool-{uuid.uuid4().hex}"
         info = {
             "PoolId": ident,
@@ -190,16 +205,24 @@ class State:
         if version is None:
             if self.no_policy_style == "empty":
                 return {"ResourceArn": resource.arn, "Policy": "{}"}
-            raise ServiceError("ResourceNotFoundException", f"no policy on {resource.arn}", ResourceType="policy",
-                               ResourceId=resource.arn)
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"no policy on {resource.arn}",
+                ResourceType="policy",
+                ResourceId=resource.arn,
+            )
         return {"ResourceArn": resource.arn, "Policy": version.text, "CreatedTimestamp": version.created}
 
     def delete_resource_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         resource = self._policy_target(caller, body["ResourceArn"])
         version = self.visible_policy(resource.arn)
         if version is None:
-            raise ServiceError("ResourceNotFoundException", f"no policy on {resource.arn}", ResourceType="policy",
-                               ResourceId=resource.arn)
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"no policy on {resource.arn}",
+                ResourceType="policy",
+                ResourceId=resource.arn,
+            )
         now = time.time()
         self.policies[resource.arn].append(PolicyVersion(None, now, now))
         return {"ResourceArn": resource.arn, "Policy": version.text, "CreatedTimestamp": version.created}
@@ -215,7 +238,8 @@ class State:
             found = [self._find(caller, kind, _ident(kind, i)) for i in ids]
         else:
             found = [
-                r for r in self.resources.values()
+                r
+                for r in self.resources.values()
                 if r.type == kind and r.region == caller.region and self._visible_to(r, caller, owner or "SELF")
             ]
         found = [r for r in found if _matches(r, body.get("Filters", []))]

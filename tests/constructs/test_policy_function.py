@@ -1,0 +1,121 @@
+"""The stack's one function: runtime, least-privilege role, size limits, determinism."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+from shared_sms import OptOutList, PhoneNumber, Pool
+from shared_sms.policy_function import MAX_LISTED_ARNS_PER_TYPE
+
+from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OWNER, REGION, new_stack
+
+IAM_INLINE_POLICY_LIMIT = 10_240
+
+
+def _number_arn(index: int) -> str:
+    return f"arn:aws:sms-voice:{REGION}:{OWNER}:phone-number/phone-{index:032x}"
+
+
+def _sms_statement(template: Template) -> dict[str, Any]:
+    (policy,) = template.find_resources("AWS::IAM::Policy").values()
+    (statement,) = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "sms-voice:PutResourcePolicy" in s["Action"]
+    ]
+    return statement
+
+
+def test_one_function_serves_every_policy_in_the_stack() -> None:
+    stack = new_stack()
+    consumer = iam.AccountPrincipal(CONSUMER)
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    opt_outs = OptOutList(stack, "OptOuts")
+    pool = Pool(stack, "Pool", origination_identities=[number], help_message="h", stop_message="s")
+    for resource in (number, opt_outs, pool):
+        resource.share_with(consumer)
+    template = Template.from_stack(stack)
+
+    template.resource_count_is("Custom::SmsResourcePolicy", 3)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    template.has_resource_properties("AWS::Lambda::Function", {"Runtime": "python3.14", "Handler": "index.handler"})
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": Match.any_value()})
+    (function_id,) = template.find_resources("AWS::Lambda::Function")
+    for policy in template.find_resources("Custom::SmsResourcePolicy").values():
+        assert policy["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
+
+
+def test_function_role_allows_only_policy_calls_on_managed_arns() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    opt_outs = OptOutList(stack, "OptOuts")
+    opt_outs.share_with(iam.AccountPrincipal(CONSUMER))
+    template = Template.from_stack(stack)
+
+    statement = _sms_statement(template)
+    assert sorted(statement["Action"]) == [
+        "sms-voice:DeleteResourcePolicy",
+        "sms-voice:GetResourcePolicy",
+        "sms-voice:PutResourcePolicy",
+    ]
+    assert statement["Resource"][0] == NUMBER_ARN
+    assert statement["Resource"][1]["Fn::GetAtt"][1] == "Arn"
+    rendered = json.dumps(template.to_json())
+    assert '"Resource": "*"' not in rendered and '"Action": "*"' not in rendered
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
+
+
+def test_four_hundred_policies_fit_cloudformation_and_iam_limits() -> None:
+    stack = new_stack()
+    consumer = iam.AccountPrincipal(CONSUMER)
+    for index in range(400):
+        PhoneNumber.from_phone_number_arn(stack, f"Number{index}", _number_arn(index)).share_with(consumer)
+    template = Template.from_stack(stack)
+    body = json.dumps(template.to_json(), separators=(",", ":"))
+
+    template.resource_count_is("Custom::SmsResourcePolicy", 400)
+    assert len(template.to_json()["Resources"]) < 500
+    assert len(body.encode()) < 1_000_000
+    statement = _sms_statement(template)
+    assert len(statement["Resource"]) == 1  # one scoped pattern instead of 400 ARNs
+    pattern = json.dumps(statement["Resource"][0])
+    assert "phone-number/*" in pattern and OWNER in pattern and REGION in pattern
+    (policy,) = template.find_resources("AWS::IAM::Policy").values()
+    assert len(json.dumps(policy["Properties"]["PolicyDocument"], separators=(",", ":"))) < IAM_INLINE_POLICY_LIMIT
+
+
+def test_arns_are_listed_up_to_the_threshold() -> None:
+    stack = new_stack()
+    for index in range(MAX_LISTED_ARNS_PER_TYPE):
+        PhoneNumber.from_phone_number_arn(stack, f"Number{index}", _number_arn(index)).share_with(
+            iam.AccountPrincipal(CONSUMER)
+        )
+    assert len(_sms_statement(Template.from_stack(stack))["Resource"]) == MAX_LISTED_ARNS_PER_TYPE
+
+
+def _producer_template() -> dict[str, Any]:
+    stack = new_stack()
+    PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+    return Template.from_stack(stack).to_json()
+
+
+def test_two_synths_give_identical_templates_and_asset_hashes() -> None:
+    first, second = _producer_template(), _producer_template()
+    assert first == second
+    (function,) = [r for r in first["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["Code"]["S3Key"].endswith(".zip")
+
+
+def test_function_asset_holds_the_handler_crhelper_and_model(tmp_path: Any) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account=OWNER, region=REGION))
+    PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+    app.synth()
+    (asset,) = [p for p in tmp_path.iterdir() if p.name.startswith("asset.")]
+    files = {str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file()}
+    assert "index.py" in files and "crhelper/resource_helper.py" in files
+    assert "sms_voice_model/pinpoint-sms-voice-v2/2022-03-31/service-2.json" in files
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]

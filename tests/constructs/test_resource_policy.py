@@ -1,0 +1,243 @@
+"""Resource policies: one per ARN, sharing, services, grants, and synth-time checks."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Annotations, Match, Template
+from shared_sms import OnExistingPolicy, OptOutList, PhoneNumber, Pool, ResourcePolicy, SenderId
+
+from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OPT_OUT_ARN, OWNER, POOL_ARN, SENDER_ARN, new_stack, policies
+
+
+def test_share_with_two_accounts_and_sns_yields_one_policy() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.share_with(iam.AccountPrincipal(CONSUMER), iam.AccountPrincipal("777788889999"))
+    number.allow_service("sns.amazonaws.com")
+    template = Template.from_stack(stack)
+
+    template.resource_count_is("Custom::SmsResourcePolicy", 1)
+    (policy,) = policies(template)
+    assert policy["ResourceArn"] == NUMBER_ARN
+    share, sns = policy["Policy"]["Statement"]
+    assert share["Principal"]["AWS"] == [f"arn:<AWS::Partition>:iam::{a}:root" for a in (CONSUMER, "777788889999")]
+    assert "sms-voice:SendTextMessage" in share["Action"] and share["Resource"] == NUMBER_ARN
+    assert sns["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert sns["Condition"] == {"StringEquals": {"aws:SourceAccount": OWNER}}
+    assert "OnExistingPolicy" not in policy  # FAIL is the default
+
+
+def test_two_imports_of_one_arn_share_one_policy() -> None:
+    stack = new_stack()
+    PhoneNumber.from_phone_number_arn(stack, "A", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+    PhoneNumber.from_phone_number_arn(stack, "B", NUMBER_ARN).allow_service("pinpoint.amazonaws.com")
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::SmsResourcePolicy", 1)
+    assert len(policies(template)[0]["Policy"]["Statement"]) == 2
+
+
+def test_fails_second_explicit_policy_for_same_arn() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    ResourcePolicy(stack, "First", resource=number)
+    with pytest.raises(ValueError, match="already has a resource policy in this stack at TestStack/First"):
+        ResourcePolicy(stack, "Second", resource=number)
+
+
+def test_explicit_policy_collects_later_statements_and_renders_replace() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    ResourcePolicy(stack, "Policy", resource=number, on_existing_policy=OnExistingPolicy.REPLACE)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::SmsResourcePolicy", 1)
+    template.has_resource_properties("Custom::SmsResourcePolicy", {"OnExistingPolicy": "REPLACE"})
+
+
+def test_fails_unknown_on_existing_policy() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    with pytest.raises(ValueError, match="'FAIL' or 'REPLACE', got 'MERGE'"):
+        ResourcePolicy(stack, "Policy", resource=number, on_existing_policy="MERGE")
+
+
+def test_created_pool_policy_references_pool_arn_and_exposes_attributes() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    pool = Pool(stack, "Pool", origination_identities=[number], help_message="h", stop_message="s")
+    pool.share_with(iam.AccountPrincipal(CONSUMER))
+    policy = ResourcePolicy.for_resource(pool)
+    cdk.CfnOutput(stack, "Sha", value=policy.attr_policy_sha256)
+    cdk.CfnOutput(stack, "Created", value=policy.attr_created_timestamp)
+    template = Template.from_stack(stack)
+
+    template.has_resource_properties(
+        "Custom::SmsResourcePolicy", {"ResourceArn": {"Fn::GetAtt": [Match.string_like_regexp("Pool"), "Arn"]}}
+    )
+    (rendered,) = policies(template)
+    assert rendered["Policy"]["Statement"][0]["Action"] == [
+        "sms-voice:DescribePools",
+        "sms-voice:ListPoolOriginationIdentities",
+    ]
+    outputs = template.find_outputs("*")
+    assert outputs["Sha"]["Value"]["Fn::GetAtt"][1] == "PolicySha256"
+    assert outputs["Created"]["Value"]["Fn::GetAtt"][1] == "CreatedTimestamp"
+
+
+def test_statement_without_resource_gets_the_resource_arn() -> None:
+    stack = new_stack()
+    opt_outs = OptOutList.from_opt_out_list_arn(stack, "OptOuts", OPT_OUT_ARN)
+    opt_outs.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sms-voice:PutOptedOutNumber"], principals=[iam.AccountPrincipal(CONSUMER)])
+    )
+    (policy,) = policies(Template.from_stack(stack))
+    assert policy["Policy"]["Statement"][0]["Resource"] == OPT_OUT_ARN
+
+
+def _synth_error(stack: cdk.Stack) -> str:
+    with pytest.raises(RuntimeError) as raised:
+        Template.from_stack(stack)
+    return str(raised.value)
+
+
+def test_fails_synth_on_action_that_does_not_apply_to_the_type() -> None:
+    stack = new_stack()
+    opt_outs = OptOutList.from_opt_out_list_arn(stack, "OptOuts", OPT_OUT_ARN)
+    opt_outs.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sms-voice:SendTextMessage"], principals=[iam.AccountPrincipal(CONSUMER)])
+    )
+    message = _synth_error(stack)
+    assert "action 'sms-voice:SendTextMessage' does not apply to a opt-out list" in message
+    assert "sms-voice:PutOptedOutNumber" in message
+
+
+def test_fails_synth_on_public_principal_without_condition() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sms-voice:SendTextMessage"], principals=[iam.AnyPrincipal()])
+    )
+    assert "allows every AWS account" in _synth_error(stack)
+
+
+def test_public_principal_with_org_condition_or_allow_public_is_accepted() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sms-voice:SendTextMessage"],
+            principals=[iam.AnyPrincipal()],
+            conditions={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+        )
+    )
+    sender = SenderId.from_sender_id_arn(stack, "Sender", SENDER_ARN)
+    ResourcePolicy(stack, "Open", resource=sender, allow_public=True)
+    sender.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sms-voice:SendTextMessage"], principals=[iam.AnyPrincipal()])
+    )
+    Template.from_stack(stack).resource_count_is("Custom::SmsResourcePolicy", 2)
+
+
+def test_fails_synth_on_policy_over_ten_thousand_characters() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.share_with(*[iam.AccountPrincipal(f"{100000000000 + i}") for i in range(300)])
+    assert "over the service's limit of 10000" in _synth_error(stack)
+
+
+def test_fails_synth_on_statement_naming_another_resource() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sms-voice:SendTextMessage"], resources=[POOL_ARN], principals=[iam.AccountPrincipal(CONSUMER)]
+        )
+    )
+    assert "can only name the resource it is attached to" in _synth_error(stack)
+
+
+def test_fails_synth_when_resource_is_in_another_region() -> None:
+    stack = new_stack(region="eu-west-1")
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    message = _synth_error(stack)
+    assert "region us-east-1 but the stack deploys to eu-west-1" in message
+
+
+def test_allow_service_refuses_unknown_services_and_opt_out_lists() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match="does not know 'ses.amazonaws.com'"):
+        PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).allow_service("ses.amazonaws.com")
+    with pytest.raises(ValueError, match="not an origination identity"):
+        OptOutList.from_opt_out_list_arn(stack, "OptOuts", OPT_OUT_ARN).allow_service("sns.amazonaws.com")
+
+
+def test_pinpoint_on_sender_id_gets_only_text() -> None:
+    stack = new_stack()
+    SenderId.from_sender_id_arn(stack, "Sender", SENDER_ARN).allow_service(
+        iam.ServicePrincipal("pinpoint.amazonaws.com")
+    )
+    (policy,) = policies(Template.from_stack(stack))
+    assert policy["Policy"]["Statement"][0]["Action"] == "sms-voice:SendTextMessage"
+
+
+def test_grant_send_in_same_account_is_identity_only() -> None:
+    stack = new_stack()
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).grant_send(role)
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::SmsResourcePolicy", 0)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": [
+                            "sms-voice:SendTextMessage",
+                            "sms-voice:SendVoiceMessage",
+                            "sms-voice:SendMediaMessage",
+                        ],
+                        "Effect": "Allow",
+                        "Resource": NUMBER_ARN,
+                    }
+                ]
+            }
+        },
+    )
+
+
+def test_grant_to_another_account_adds_a_resource_policy_statement() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.grant(iam.AccountPrincipal(CONSUMER), "sms-voice:SendTextMessage")
+    (policy,) = policies(Template.from_stack(stack))
+    assert policy["Policy"]["Statement"][0]["Principal"]["AWS"].endswith(f"{CONSUMER}:root")
+
+
+def test_fails_grant_of_action_invalid_for_type() -> None:
+    stack = new_stack()
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValueError, match="cannot grant .*sms-voice:DescribePools.* on a phone number"):
+        PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).grant(role, "sms-voice:DescribePools")
+
+
+def test_consumer_import_of_foreign_arn_grants_identity_and_skips_policy_with_warning() -> None:
+    stack = new_stack(account=CONSUMER)
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    number = PhoneNumber.from_phone_number_arn(stack, "Shared", NUMBER_ARN)
+    number.grant_send(role)
+    result = number.share_with(iam.AccountPrincipal("777788889999"))
+
+    assert result.statement_added is False
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::SmsResourcePolicy", 0)
+    template.resource_count_is("AWS::Lambda::Function", 0)
+    assert json.dumps(template.to_json()).count(NUMBER_ARN) == 1  # the role's statement
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Shared", Match.string_like_regexp("belongs to account 111122223333")
+    )
