@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 synth: install
-	cdk synth --quiet
+	npx --no-install cdk synth --quiet
 
 lint: install
 	ruff check .

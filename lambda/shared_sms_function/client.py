@@ -21,7 +21,7 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "sms_voice_model"
 SERVICE = "pinpoint-sms-voice-v2"
 
 RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 8},
+    retries={"mode": "standard", "total_max_attempts": 8},
     connect_timeout=5,
     read_timeout=20,
     user_agent_extra="shared-sms",

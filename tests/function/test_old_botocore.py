@@ -45,7 +45,7 @@ def test_function_creates_policy_under_botocore_1_34(
     )
     env = {**os.environ, **function_env, "PYTHONPATH": ""}
     run = subprocess.run(
-        [str(old_python), str(Path(__file__).with_name("old_botocore_probe.py")), str(FUNCTION_DIR), json.dumps(event)],
+        [str(old_python), str(Path(__file__).with_name("cold_start_probe.py")), str(FUNCTION_DIR), json.dumps(event)],
         capture_output=True,
         text=True,
         env=env,

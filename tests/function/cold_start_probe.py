@@ -1,4 +1,4 @@
-"""Run one event through lambda/index.py in another interpreter (the botocore-1.34 venv).
+"""Run one event through lambda/index.py in a fresh interpreter (a cold start), e.g. the botocore-1.34 venv.
 
 Usage: python old_botocore_probe.py FUNCTION_DIR EVENT_JSON; prints botocore's version.
 """
