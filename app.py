@@ -10,6 +10,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
+
 from shared_sms import OptOutList, PhoneNumber, Pool, SenderId
 
 
@@ -48,8 +49,13 @@ class ConsumerStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Sends texts through numbers shared by account {owner_account}",
         )
-        number = PhoneNumber.from_phone_number_arn(self, "SharedNumber", self.node.get_context("phoneNumberArn"))
-        sender = SenderId.from_sender_id_arn(self, "SharedSender", self.node.get_context("senderIdArn"))
+        # verify_shared: the deployment fails with a clear message until the owner has shared them.
+        number = PhoneNumber.from_phone_number_arn(
+            self, "SharedNumber", self.node.get_context("phoneNumberArn"), verify_shared=True
+        )
+        sender = SenderId.from_sender_id_arn(
+            self, "SharedSender", self.node.get_context("senderIdArn"), verify_shared=True
+        )
         number.grant_send(sender_role)
         sender.grant_send(sender_role)
 

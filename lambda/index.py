@@ -15,7 +15,7 @@ logger = logging.getLogger("shared_sms_function")
 helper = SingleAnswerResource()
 
 try:
-    from shared_sms_function import lifecycle
+    from shared_sms_function import lifecycle, shared_check
     from shared_sms_function.client import sms_voice_client
     from shared_sms_function.errors import PolicyError
     from shared_sms_function.ownership import Owner
@@ -26,6 +26,7 @@ except Exception as error:  # a cold-start failure must still answer FAILED
     helper.init_failure(error)
 
 POLICY_RESOURCE_TYPE = "Custom::SmsResourcePolicy"
+CHECK_RESOURCE_TYPE = "Custom::SmsSharedResourceCheck"
 
 
 def _owner(event: dict[str, Any]) -> Owner:
@@ -34,8 +35,18 @@ def _owner(event: dict[str, Any]) -> Owner:
 
 def _properties(event: dict[str, Any]) -> PolicyProperties:
     if event["ResourceType"] != POLICY_RESOURCE_TYPE:
-        raise PolicyError(f"this function serves {POLICY_RESOURCE_TYPE}, not {event['ResourceType']}")
+        raise PolicyError(
+            f"this function serves {POLICY_RESOURCE_TYPE} and {CHECK_RESOURCE_TYPE}, not {event['ResourceType']}"
+        )
     return PolicyProperties.from_properties(event.get("ResourceProperties") or {})
+
+
+def _check(event: dict[str, Any]) -> str:
+    """Create or Update of a shared-resource check: fail unless the ARN is shared with us."""
+    arn = shared_check.check_properties(event.get("ResourceProperties") or {})
+    helper.Data.update(shared_check.check_shared(CLIENT, arn, shared_check.account_of_stack(event["StackId"])))
+    logger.info({"message": "resource is shared with this account", "resourceArn": arn})
+    return arn
 
 
 def _answer(applied: lifecycle.Applied) -> str:
@@ -46,6 +57,8 @@ def _answer(applied: lifecycle.Applied) -> str:
 
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
+    if event["ResourceType"] == CHECK_RESOURCE_TYPE:
+        return _check(event)
     props = _properties(event)
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
@@ -54,6 +67,8 @@ def create(event: dict[str, Any], context: Any) -> str:
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str:
+    if event["ResourceType"] == CHECK_RESOURCE_TYPE:
+        return _check(event)
     props = _properties(event)
     deadline = lifecycle.Deadline.of(context)
     return _answer(lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline))
@@ -61,6 +76,8 @@ def update(event: dict[str, Any], context: Any) -> str:
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
+    if event["ResourceType"] == CHECK_RESOURCE_TYPE:
+        return  # a check changes nothing, so deleting it undoes nothing
     outcome = lifecycle.delete_policy(CLIENT, event["PhysicalResourceId"], _owner(event))
     logger.info({"message": outcome, "resourceArn": event["PhysicalResourceId"]})
 

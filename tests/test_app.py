@@ -58,11 +58,17 @@ def test_producer_shares_with_consumer_from_context_override(cloud_assembly: Pat
     assert sum("sns.amazonaws.com" in json.dumps(p["Properties"]["Policy"]) for p in policies) == 2
 
 
-def test_consumer_role_may_send_through_shared_arns(cloud_assembly: Path) -> None:
+def test_consumer_role_may_send_through_shared_arns_once_verified_shared(cloud_assembly: Path) -> None:
     consumer = _template(cloud_assembly, "SmsConsumer")
-    (policy,) = [r for r in consumer["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    (policy,) = [
+        r
+        for r in consumer["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and "NotificationSender" in json.dumps(r["Properties"]["Roles"])
+    ]
     resources = {s["Resource"] for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert any(":phone-number/" in r for r in resources) and any(":sender-id/" in r for r in resources)
+    checks = [r for r in consumer["Resources"].values() if r["Type"] == "Custom::SmsSharedResourceCheck"]
+    assert sorted(c["Properties"]["ResourceArn"] for c in checks) == sorted(resources)
     assert not [r for r in consumer["Resources"].values() if r["Type"] == "Custom::SmsResourcePolicy"]
 
 

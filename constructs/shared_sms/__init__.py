@@ -6,6 +6,7 @@ from .phone_number import PhoneNumber, PhoneNumberBase
 from .pool import Pool, PoolBase
 from .resource_policy import OnExistingPolicy, ResourcePolicy
 from .sender_id import SenderId, SenderIdBase
+from .shared_check import SharedResourceCheck
 
 __all__ = [
     "OnExistingPolicy",
@@ -18,5 +19,6 @@ __all__ = [
     "ResourcePolicy",
     "SenderId",
     "SenderIdBase",
+    "SharedResourceCheck",
     "SmsResourceBase",
 ]

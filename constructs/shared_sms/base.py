@@ -7,11 +7,11 @@ from typing import ClassVar
 import jsii
 from aws_cdk import Annotations, ArnFormat, Fn, Resource, Stack, Token
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct
 
 from .resource_policy import ResourcePolicy
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
+from .shared_check import SharedResourceCheck
 
 
 @jsii.implements(iam.IResourceWithPolicy)
@@ -109,6 +109,12 @@ class SmsResourceBase(Resource):
         return iam.Grant.add_to_principal_or_resource(
             grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn], resource=self
         )
+
+    def verify_shared(self) -> SharedResourceCheck:
+        """Fail the deployment until the owner account has shared this resource with the
+        deploying one (``Custom::SmsSharedResourceCheck``); the import helpers'
+        ``verify_shared=True`` calls this."""
+        return SharedResourceCheck(self, "SharedCheck", resource=self)
 
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant the send actions that apply to this type (SendTextMessage, and voice and

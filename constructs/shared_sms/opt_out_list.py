@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
-
 from constructs import Construct
 
 from .base import SmsResourceBase, arn_parts
@@ -52,9 +51,13 @@ class OptOutList(OptOutListBase):
         self._arn, self._name = resource.attr_arn, resource.ref
 
     @classmethod
-    def from_opt_out_list_arn(cls, scope: Construct, id: str, opt_out_list_arn: str) -> OptOutListBase:
+    def from_opt_out_list_arn(
+        cls, scope: Construct, id: str, opt_out_list_arn: str, *, verify_shared: bool = False
+    ) -> OptOutListBase:
         """Import an existing opt-out list by ARN (``...:opt-out-list/${OptOutListName}``)."""
         (name,) = arn_parts(scope, opt_out_list_arn, OPT_OUT_LIST)
         imported = OptOutListBase(scope, id, environment_from_arn=opt_out_list_arn)
         imported._arn, imported._name = opt_out_list_arn, name
+        if verify_shared:
+            imported.verify_shared()
         return imported

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
-
 from constructs import Construct
 
 from .base import SmsResourceBase, arn_parts
@@ -84,9 +83,13 @@ class PhoneNumber(PhoneNumberBase):
         """The number in E.164 format, e.g. ``+12065550100``."""
 
     @classmethod
-    def from_phone_number_arn(cls, scope: Construct, id: str, phone_number_arn: str) -> PhoneNumberBase:
+    def from_phone_number_arn(
+        cls, scope: Construct, id: str, phone_number_arn: str, *, verify_shared: bool = False
+    ) -> PhoneNumberBase:
         """Import a phone number by ARN (``...:phone-number/${PhoneNumberId}``)."""
         (phone_number_id,) = arn_parts(scope, phone_number_arn, PHONE_NUMBER)
         imported = PhoneNumberBase(scope, id, environment_from_arn=phone_number_arn)
         imported._arn, imported._id = phone_number_arn, phone_number_id
+        if verify_shared:
+            imported.verify_shared()
         return imported

@@ -1,4 +1,5 @@
-"""The one Lambda function per stack that serves every ``Custom::SmsResourcePolicy``.
+"""The one Lambda function per stack that serves every ``Custom::SmsResourcePolicy``
+and ``Custom::SmsSharedResourceCheck``.
 
 Its IAM policy is rendered lazily at synth time from the ARNs registered by the
 stack's resource policies, so it names exactly the resources the stack manages,
@@ -23,7 +24,6 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
 
 from .function_code import ASSET_EXCLUDES, function_code_dir
@@ -42,6 +42,13 @@ POLICY_ACTIONS = (
     "sms-voice:GetResourcePolicy",
     "sms-voice:DeleteResourcePolicy",
 )
+# What a shared-resource check calls, per resource type.
+DESCRIBE_ACTIONS = {
+    "pool": "sms-voice:DescribePools",
+    "phone-number": "sms-voice:DescribePhoneNumbers",
+    "sender-id": "sms-voice:DescribeSenderIds",
+    "opt-out-list": "sms-voice:DescribeOptOutLists",
+}
 
 
 @jsii.implements(IStableAnyProducer)
@@ -71,6 +78,7 @@ class PolicyFunction(Construct):
         self._stack = Stack.of(self)
         self._policies: dict[str, ResourcePolicy] = {}
         self._arns: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
+        self._checked: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
 
         log_group = logs.LogGroup(
             self,
@@ -102,7 +110,7 @@ class PolicyFunction(Construct):
             timeout=Duration.minutes(5),
             memory_size=256,
             log_group=log_group,
-            description="shared-sms: attaches SMS Voice V2 resource policies (Custom::SmsResourcePolicy)",
+            description="shared-sms: SMS Voice V2 resource policies and shared-resource checks",
         )
         # Custom resources reference the function, so they also wait for its permissions.
         self.function.node.add_dependency(access)
@@ -130,10 +138,15 @@ class PolicyFunction(Construct):
         self._policies[key] = policy
         self._arns[resource_type.name].append(arn)
 
-    def _render_policy(self, log_group: logs.ILogGroup) -> dict[str, Any]:
+    def register_check(self, resource_type: SmsResourceType, arn: str) -> None:
+        """A shared-resource check will list ``arn``'s type with Describe*."""
+        self._checked[resource_type.name].append(arn)
+
+    def _scoped(self, arns_by_type: dict[str, list[str]], account: str | None = None) -> list[str]:
+        """The ARNs, or per type one ``arn:...:<type>/*`` pattern once there are too many to list."""
         resources: list[str] = []
         for resource_type in ALL_TYPES:
-            arns = self._arns[resource_type.name]
+            arns = arns_by_type[resource_type.name]
             if len(arns) > MAX_LISTED_ARNS_PER_TYPE:
                 resources.append(
                     self._stack.format_arn(
@@ -141,10 +154,15 @@ class PolicyFunction(Construct):
                         resource=resource_type.name,
                         resource_name="*",
                         arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                        account=account,
                     )
                 )
             else:
                 resources.extend(arns)
+        return resources
+
+    def _render_policy(self, log_group: logs.ILogGroup) -> dict[str, Any]:
+        resources = self._scoped(self._arns)
         statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
@@ -154,4 +172,14 @@ class PolicyFunction(Construct):
         ]
         if resources:
             statements.append({"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": resources})
+        checked = [t for t in ALL_TYPES if self._checked[t.name]]
+        if checked:
+            # Shared resources live in other accounts: the pattern fallback keeps their account open.
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": sorted({DESCRIBE_ACTIONS[t.name] for t in checked}),
+                    "Resource": self._scoped(self._checked, account="*"),
+                }
+            )
         return {"Version": "2012-10-17", "Statement": statements}

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
-
 from constructs import Construct
 
 from .base import SmsResourceBase, arn_parts
@@ -85,9 +84,11 @@ class Pool(PoolBase):
         self._arn, self._id = resource.attr_arn, resource.attr_pool_id
 
     @classmethod
-    def from_pool_arn(cls, scope: Construct, id: str, pool_arn: str) -> PoolBase:
+    def from_pool_arn(cls, scope: Construct, id: str, pool_arn: str, *, verify_shared: bool = False) -> PoolBase:
         """Import a pool by ARN (``arn:${Partition}:sms-voice:${Region}:${Account}:pool/${PoolId}``)."""
         (pool_id,) = arn_parts(scope, pool_arn, POOL)
         imported = PoolBase(scope, id, environment_from_arn=pool_arn)
         imported._arn, imported._id = pool_arn, pool_id
+        if verify_shared:
+            imported.verify_shared()
         return imported

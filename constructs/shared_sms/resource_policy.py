@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import jsii
 from aws_cdk import CfnResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct, IValidation
 
 from .policy_checks import check_policy

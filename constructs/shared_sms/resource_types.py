@@ -15,6 +15,15 @@ ARN_PREFIX = r"arn:(?P<partition>aws[a-z-]*):sms-voice:(?P<region>[a-z0-9-]+):(?
 # resource types column names the type). Resource policies may only name these.
 _COMMON = ("GetResourcePolicy", "ListTagsForResource", "TagResource", "UntagResource")
 _SEND = ("SendTextMessage", "SendVoiceMessage", "SendMediaMessage")
+# What numbers and pools share as origination identities with keywords.
+_ORIGINATOR = (
+    "AssociateOriginationIdentity",
+    "DisassociateOriginationIdentity",
+    "DeleteKeyword",
+    "DescribeKeywords",
+    "PutKeyword",
+    "SendDestinationNumberVerificationCode",
+)
 
 
 @dataclass(frozen=True)
@@ -60,18 +69,13 @@ POOL = SmsResourceType(
     noun="pool",
     arn_format="arn:${Partition}:sms-voice:${Region}:${Account}:pool/${PoolId}",
     resource_pattern=r"(?P<pool_id>[A-Za-z0-9_-]+)",
-    actions=_COMMON
-    + _SEND
-    + (
-        "AssociateOriginationIdentity",
-        "DisassociateOriginationIdentity",
-        "DeleteKeyword",
+    actions=(
+        *_COMMON,
+        *_SEND,
+        *_ORIGINATOR,
         "DeletePool",
-        "DescribeKeywords",
         "DescribePools",
         "ListPoolOriginationIdentities",
-        "PutKeyword",
-        "SendDestinationNumberVerificationCode",
         "UpdatePool",
     ),
     share_actions=("DescribePools", "ListPoolOriginationIdentities"),
@@ -83,19 +87,7 @@ PHONE_NUMBER = SmsResourceType(
     noun="phone number",
     arn_format="arn:${Partition}:sms-voice:${Region}:${Account}:phone-number/${PhoneNumberId}",
     resource_pattern=r"(?P<phone_number_id>[A-Za-z0-9_-]+)",
-    actions=_COMMON
-    + _SEND
-    + (
-        "AssociateOriginationIdentity",
-        "DisassociateOriginationIdentity",
-        "DeleteKeyword",
-        "DescribeKeywords",
-        "DescribePhoneNumbers",
-        "PutKeyword",
-        "ReleasePhoneNumber",
-        "SendDestinationNumberVerificationCode",
-        "UpdatePhoneNumber",
-    ),
+    actions=(*_COMMON, *_SEND, *_ORIGINATOR, "DescribePhoneNumbers", "ReleasePhoneNumber", "UpdatePhoneNumber"),
     share_actions=_SEND + ("DescribePhoneNumbers",),
     send_actions=_SEND,
 )

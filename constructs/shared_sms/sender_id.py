@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
-
 from constructs import Construct
 
 from .base import SmsResourceBase, arn_parts
@@ -67,9 +66,13 @@ class SenderId(SenderIdBase):
         self._arn, self._sender_id, self._country = resource.attr_arn, sender_id, iso_country_code
 
     @classmethod
-    def from_sender_id_arn(cls, scope: Construct, id: str, sender_id_arn: str) -> SenderIdBase:
+    def from_sender_id_arn(
+        cls, scope: Construct, id: str, sender_id_arn: str, *, verify_shared: bool = False
+    ) -> SenderIdBase:
         """Import a sender ID by ARN (``...:sender-id/${SenderId}/${IsoCountryCode}``)."""
         sender_id, country = arn_parts(scope, sender_id_arn, SENDER_ID)
         imported = SenderIdBase(scope, id, environment_from_arn=sender_id_arn)
         imported._arn, imported._sender_id, imported._country = sender_id_arn, sender_id, country
+        if verify_shared:
+            imported.verify_shared()
         return imported

@@ -28,10 +28,11 @@ RETRY_CONFIG = Config(
 )
 
 
-def sms_voice_client(region_name: str | None = None, config: Config | None = None) -> Any:
+def sms_voice_client(region_name: str | None = None, config: Config | None = None, **client_args: Any) -> Any:
+    """A client that has the resource-policy operations and Owner, whatever botocore is installed."""
     session = botocore.session.get_session()
     loader = session.get_component("data_loader")
     loader.search_paths.insert(0, str(MODEL_DIR))
     return boto3.Session(botocore_session=session).client(
-        SERVICE, region_name=region_name, config=RETRY_CONFIG.merge(config) if config else RETRY_CONFIG
+        SERVICE, region_name=region_name, config=RETRY_CONFIG.merge(config) if config else RETRY_CONFIG, **client_args
     )

@@ -8,9 +8,9 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
+
 from shared_sms import OptOutList, PhoneNumber, Pool
 from shared_sms.policy_function import MAX_LISTED_ARNS_PER_TYPE
-
 from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OWNER, REGION, new_stack
 
 IAM_INLINE_POLICY_LIMIT = 10_240

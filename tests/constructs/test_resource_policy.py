@@ -8,8 +8,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
-from shared_sms import OnExistingPolicy, OptOutList, PhoneNumber, Pool, ResourcePolicy, SenderId
 
+from shared_sms import OnExistingPolicy, OptOutList, PhoneNumber, Pool, ResourcePolicy, SenderId
 from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OPT_OUT_ARN, OWNER, POOL_ARN, SENDER_ARN, new_stack, policies
 
 

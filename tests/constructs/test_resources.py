@@ -5,8 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
-from shared_sms import OptOutList, PhoneNumber, Pool, SenderId
 
+from shared_sms import OptOutList, PhoneNumber, Pool, SenderId
 from tests.constructs.helpers import NUMBER_ARN, OPT_OUT_ARN, POOL_ARN, SENDER_ARN, new_stack
 
 

@@ -17,6 +17,7 @@ CONCURRENT_CREATES = 50
 def _fresh_environment() -> None:
     # A forked worker must not share the parent's pooled connections: give it its own client.
     import index
+
     from shared_sms_function.client import sms_voice_client
 
     index.CLIENT = sms_voice_client(os.environ["AWS_REGION"])

@@ -1,0 +1,57 @@
+"""``SharedResourceCheck``: fail a consumer's deployment until the owner has shared the ARN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import CfnResource, Stack, Token
+from constructs import Construct
+
+from .policy_function import PolicyFunction
+
+if TYPE_CHECKING:
+    from .base import SmsResourceBase
+
+RESOURCE_TYPE = "Custom::SmsSharedResourceCheck"
+
+
+class SharedResourceCheck(Construct):
+    """Checks at deploy time that ``resource`` (owned by another account) is shared with
+    the deploying account, through ``Describe*`` with ``Owner="SHARED"``.
+
+    The deployment fails with a message naming the owner account until it is. On
+    success, ``attribute(name)`` reads what the owner shares, by the Describe* field
+    name: ``Status``, ``MessageType``, ``TwoWayEnabled``, ``OptOutListName``...
+    (booleans as ``"true"``/``"false"``). Deleting the check changes nothing.
+
+    :param resource: an imported pool, phone number, sender ID or opt-out list of another account.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, resource: SmsResourceBase) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        arn = resource.resource_arn
+        owner = resource.env.account
+        if not Token.is_unresolved(stack.account) and not Token.is_unresolved(owner) and owner == stack.account:
+            raise ValueError(
+                f"{self.node.path}: {arn} belongs to this stack's account {owner}; a shared-resource check is for "
+                "resources other accounts share with you"
+            )
+        function = PolicyFunction.of(self)
+        function.register_check(resource.resource_type, arn)
+        self.resource = resource
+        self._resource = CfnResource(
+            self,
+            "Resource",
+            type=RESOURCE_TYPE,
+            properties={"ServiceToken": function.service_token, "ResourceArn": arn},
+        )
+
+    def attribute(self, name: str) -> str:
+        """A field of the owner's Describe* entry, e.g. ``Status`` or ``MessageType``."""
+        return self._resource.get_att(name).to_string()
+
+    @property
+    def attr_status(self) -> str:
+        """``ACTIVE`` and so on (pools and phone numbers)."""
+        return self.attribute("Status")

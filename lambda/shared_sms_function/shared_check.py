@@ -1,0 +1,89 @@
+"""``Custom::SmsSharedResourceCheck``: is this ARN shared with the deploying account yet?
+
+Lists the type's resources with ``Owner="SHARED"`` through botocore's paginators
+(narrowed by filters where the API has them: sender ID and country for sender
+IDs) and answers what the owner shares (status, message type, two-way flags...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import PolicyError, describe_client_error
+from .properties import SMS_VOICE_ARN
+
+
+@dataclass(frozen=True)
+class _Listing:
+    operation: str
+    items_key: str
+    arn_key: str
+    noun: str
+
+
+LISTINGS = {
+    "pool": _Listing("describe_pools", "Pools", "PoolArn", "pool"),
+    "phone-number": _Listing("describe_phone_numbers", "PhoneNumbers", "PhoneNumberArn", "phone number"),
+    "sender-id": _Listing("describe_sender_ids", "SenderIds", "SenderIdArn", "sender ID"),
+    "opt-out-list": _Listing("describe_opt_out_lists", "OptOutLists", "OptOutListArn", "opt-out list"),
+}
+
+
+def account_of_stack(stack_id: str) -> str:
+    """The deploying account, from ``arn:aws:cloudformation:<region>:<account>:stack/...``."""
+    parts = stack_id.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def check_properties(properties: dict[str, Any]) -> str:
+    arn = properties.get("ResourceArn")
+    if not isinstance(arn, str) or SMS_VOICE_ARN.match(arn) is None:
+        raise PolicyError(
+            f"ResourceArn must be an sms-voice pool, phone-number, opt-out-list or sender-id ARN, got {arn!r:.120}"
+        )
+    return arn
+
+
+def find_shared(client: Any, arn: str) -> dict[str, Any] | None:
+    """The Describe* entry of ``arn`` among the resources shared with the caller, or None."""
+    match = SMS_VOICE_ARN.match(arn)
+    assert match is not None
+    listing = LISTINGS[match["type"]]
+    arguments: dict[str, Any] = {"Owner": "SHARED"}
+    if match["type"] == "sender-id":
+        sender_id, country = arn.rsplit("/", 2)[1:]
+        arguments["Filters"] = [
+            {"Name": "sender-id", "Values": [sender_id]},
+            {"Name": "iso-country-code", "Values": [country]},
+        ]
+    try:
+        for page in client.get_paginator(listing.operation).paginate(**arguments):
+            for item in page.get(listing.items_key, []):
+                if item.get(listing.arn_key) == arn:
+                    return dict(item)
+    except ClientError as error:
+        raise describe_client_error(listing.operation.replace("_", " ").title().replace(" ", ""), arn, error) from None
+    return None
+
+
+def check_shared(client: Any, arn: str, consumer_account: str) -> dict[str, str]:
+    """Data attributes describing the shared resource; PolicyError if it is not shared."""
+    match = SMS_VOICE_ARN.match(arn)
+    assert match is not None
+    noun, owner = LISTINGS[match["type"]].noun, match["account"]
+    if owner == consumer_account:
+        raise PolicyError(f"{arn} belongs to this account ({owner}): only resources of other accounts are checked")
+    item = find_shared(client, arn)
+    if item is None:
+        raise PolicyError(
+            f"{noun} {arn} is not shared with account {consumer_account} yet: ask the owner account {owner} "
+            f"to share {noun} {arn.split('/', 1)[1]} with {consumer_account}"
+        )
+    return {key: _text(value) for key, value in item.items() if isinstance(value, (str, bool, int, float))}
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)

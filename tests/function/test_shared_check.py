@@ -1,0 +1,99 @@
+"""``Custom::SmsSharedResourceCheck`` in the consumer account, against two emulated accounts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import CONSUMER, OWNER, REGION, access_key_for
+from tests.harness.cloudformation import STACK_ID, CustomResource
+
+CONSUMER_STACK = STACK_ID.replace(OWNER, CONSUMER).replace("SmsProducer", "SmsConsumer")
+
+
+@pytest.fixture()
+def consumer_function(function: Any, emulator: Any) -> Iterator[Any]:
+    """The function deployed in the consumer account (its client signs as the consumer)."""
+    from shared_sms_function.client import sms_voice_client
+
+    owner_client = function.CLIENT
+    function.CLIENT = sms_voice_client(
+        REGION, endpoint_url=emulator.url, aws_access_key_id=access_key_for(CONSUMER), aws_secret_access_key="x"
+    )
+    yield function
+    function.CLIENT = owner_client
+
+
+@pytest.fixture()
+def check(consumer_function: Any, sink: Any) -> CustomResource:
+    resource = CustomResource(
+        handler=consumer_function.handler, sink=sink, logical_id="SharedNumberCheck", stack_id=CONSUMER_STACK
+    )
+    return resource
+
+
+def _share(owner_client: Any, arn: str) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{CONSUMER}:root"},
+        "Action": "sms-voice:SendTextMessage",
+        "Resource": arn,
+    }
+    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps({"Statement": [statement]}))
+
+
+def _check_event(check: CustomResource, arn: str, request_type: str = "Create") -> dict[str, Any]:
+    event = check.event(request_type, {"ResourceArn": arn})
+    event["ResourceType"] = "Custom::SmsSharedResourceCheck"
+    return event
+
+
+def test_check_passes_for_a_shared_number_and_exposes_its_fields(
+    check: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    _share(owner_client, phone_number_arn)
+    answer = check.send(_check_event(check, phone_number_arn))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["PhysicalResourceId"] == phone_number_arn
+    assert answer["Data"]["Status"] == "ACTIVE" and answer["Data"]["MessageType"] == "TRANSACTIONAL"
+    assert answer["Data"]["TwoWayEnabled"] == "false"
+
+
+def test_fails_check_for_an_unshared_number_naming_both_accounts(check: CustomResource, phone_number_arn: str) -> None:
+    answer = check.send(_check_event(check, phone_number_arn))
+    assert answer["Status"] == "FAILED"
+    number_id = phone_number_arn.split("/", 1)[1]
+    assert answer["Reason"].endswith(
+        f"ask the owner account {OWNER} to share phone number {number_id} with {CONSUMER}"
+    )
+
+
+def test_check_finds_a_shared_sender_id_with_filters_and_a_pool_past_the_first_page(
+    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    sender = owner_client.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
+    _share(owner_client, sender)
+    pools = [
+        owner_client.create_pool(OriginationIdentity=phone_number_arn, MessageType="TRANSACTIONAL")["PoolArn"]
+        for _ in range(105)
+    ]
+    for arn in pools:
+        _share(owner_client, arn)
+    last = sorted(pools)[-1]
+
+    assert check.send(_check_event(check, sender))["Status"] == "SUCCESS"
+    emulator.state.calls.clear()
+    answer = check.send(_check_event(check, last))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert emulator.call_count("DescribePools") == 2  # paginated
+
+
+def test_deleting_a_check_calls_nothing(check: CustomResource, emulator: Any, phone_number_arn: str) -> None:
+    event = _check_event(check, phone_number_arn, "Delete")
+    event["PhysicalResourceId"] = phone_number_arn
+    emulator.state.calls.clear()
+    assert check.send(event)["Status"] == "SUCCESS"
+    assert sum(emulator.state.calls.values()) == 0
