@@ -66,9 +66,7 @@ def test_fails_check_for_an_unshared_number_naming_both_accounts(check: CustomRe
     answer = check.send(_check_event(check, phone_number_arn))
     assert answer["Status"] == "FAILED"
     number_id = phone_number_arn.split("/", 1)[1]
-    assert answer["Reason"].endswith(
-        f"ask the owner account {OWNER} to share phone number {number_id} with {CONSUMER}"
-    )
+    assert answer["Reason"].endswith(f"ask the owner account {OWNER} to share phone number {number_id} with {CONSUMER}")
 
 
 def test_check_finds_a_shared_sender_id_with_filters_and_a_pool_past_the_first_page(

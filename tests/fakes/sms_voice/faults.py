@@ -19,6 +19,8 @@ class Faults:
     """This many next requests answer InternalServerException (HTTP 500)."""
     rate_limit_rps: float | None = None
     """A token bucket of this rate (and one second of burst): excess requests are throttled."""
+    throttled: int = 0
+    """How many requests were answered with ThrottlingException so far."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _tokens: float = 0.0
     _last: float = field(default_factory=time.monotonic)
@@ -27,9 +29,18 @@ class Faults:
         self.latency_s = self.visibility_delay_s = 0.0
         self.throttle_next = self.fail_next = 0
         self.rate_limit_rps = None
+        self.throttled = 0
+        self._tokens, self._last = 0.0, time.monotonic()  # the bucket starts empty
 
     def take(self) -> str | None:
         """Decide this request's fault: 'throttle', 'fail' or None."""
+        fault = self._decide()
+        if fault == "throttle":
+            with self._lock:
+                self.throttled += 1
+        return fault
+
+    def _decide(self) -> str | None:
         with self._lock:
             if self.throttle_next > 0:
                 self.throttle_next -= 1

@@ -1,0 +1,88 @@
+"""The ``shared-sms`` command line (also ``python -m shared_sms``).
+
+Exit status: 0 success (``policy diff``: in sync), 1 drift, 2 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..resource_types import ALL_TYPES
+from .aws import CliError, client, explain
+
+EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shared-sms", description="Inspect shared SMS Voice V2 resources.")
+    parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    parser.add_argument("--profile", help="AWS profile from ~/.aws/config")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ls = commands.add_parser("ls", help="list pools, phone numbers, sender IDs and opt-out lists")
+    ls.add_argument("--owner", choices=["self", "shared", "all"], default="all")
+    ls.add_argument(
+        "--type",
+        choices=[t.name for t in ALL_TYPES],
+        action="append",
+        dest="types",
+        help="only this type (repeatable; default: all four)",
+    )
+    ls.add_argument("--output", choices=["table", "json"], default="table")
+
+    policy = commands.add_parser("policy", help="read or compare resource policies")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    get = policy_commands.add_parser("get", help="print the policy attached to an ARN")
+    get.add_argument("arn")
+    diff = policy_commands.add_parser("diff", help="compare synthesized policies with the live ones")
+    diff.add_argument("--app", default="cdk.out", type=Path, help="the cloud assembly directory (default: cdk.out)")
+    return parser
+
+
+def _check_arn(arn: str) -> None:
+    for resource_type in ALL_TYPES:
+        if resource_type.arn_regex.match(arn):
+            return
+    formats = "; ".join(t.arn_format for t in ALL_TYPES)
+    raise CliError(f"invalid ARN {arn!r}: expected one of {formats}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    sms = client(args.region, args.profile)
+    if args.command == "ls":
+        from .inventory import list_rows, render
+
+        progress = sys.stderr if sys.stderr.isatty() else None
+        render(list_rows(sms, args.owner, args.types or [t.name for t in ALL_TYPES], progress), args.output)
+        return EXIT_OK
+    from .drift import declared_policies, diff_one, live_policy
+
+    if args.policy_command == "get":
+        _check_arn(args.arn)
+        policy = live_policy(sms, args.arn)
+        print(json.dumps(policy, indent=2) if policy else f"no resource policy is attached to {args.arn}")
+        return EXIT_OK
+    status = EXIT_OK
+    for declared in declared_policies(args.app):
+        label = declared.arn or f"{declared.stack}/{declared.logical_id}"
+        outcome, lines = diff_one(sms, declared)
+        print(f"{outcome}: {label}" + (f" ({declared.why_unresolved})" if declared.why_unresolved else ""))
+        sys.stdout.writelines(lines)
+        if outcome == "drift":
+            status = EXIT_DRIFT
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("shared-sms: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # every failure is one line, never a traceback
+        print(f"shared-sms: error: {explain(error)}", file=sys.stderr)
+        return EXIT_ERROR
