@@ -14,6 +14,7 @@ Run ``python tools/build_function_assets.py`` after changing the pins;
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from importlib import metadata
@@ -61,9 +62,8 @@ def _strip_docs(value: Any) -> Any:
     return value
 
 
-def trimmed_model_files() -> dict[str, str]:
+def trimmed_model_files() -> dict[str, bytes]:
     source = Path(botocore.__file__).parent / "data" / SERVICE / API_VERSION
-    import gzip
 
     def load(name: str) -> dict[str, Any]:
         plain, packed = source / name, source / f"{name}.gz"
@@ -87,21 +87,27 @@ def trimmed_model_files() -> dict[str, str]:
     paginators = load("paginators-1.json")
     trimmed_pages = {"pagination": {k: v for k, v in paginators["pagination"].items() if k in OPERATIONS}}
     base = f"sms_voice_model/{SERVICE}/{API_VERSION}"
+    # Gzipped like botocore's own data files (its loader reads .json.gz since 1.32), with a
+    # fixed mtime so the bytes, and so the asset hash, only change with the model.
     return {
-        f"{base}/service-2.json": json.dumps(_strip_docs(trimmed), separators=(",", ":"), sort_keys=True) + "\n",
-        f"{base}/paginators-1.json": json.dumps(trimmed_pages, separators=(",", ":"), sort_keys=True) + "\n",
+        f"{base}/service-2.json.gz": _gzip(_strip_docs(trimmed)),
+        f"{base}/paginators-1.json.gz": _gzip(trimmed_pages),
     }
 
 
-def crhelper_files() -> dict[str, str]:
+def _gzip(document: dict[str, Any]) -> bytes:
+    return gzip.compress(json.dumps(document, separators=(",", ":"), sort_keys=True).encode(), mtime=0)
+
+
+def crhelper_files() -> dict[str, bytes]:
     package = Path(crhelper.__file__).parent
-    files = {f"crhelper/{p.name}": p.read_text() for p in sorted(package.glob("*.py"))}
+    files = {f"crhelper/{p.name}": p.read_bytes() for p in sorted(package.glob("*.py"))}
     dist = metadata.distribution("crhelper")
     for name in ("LICENSE", "NOTICE"):
         text = dist.read_text(name) or dist.read_text(f"licenses/{name}")
         if text:
-            files[f"crhelper/{name}"] = text
-    files["crhelper/VERSION"] = dist.version + "\n"
+            files[f"crhelper/{name}"] = text.encode()
+    files["crhelper/VERSION"] = (dist.version + "\n").encode()
     return files
 
 
@@ -110,21 +116,28 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if the committed files differ")
     args = parser.parse_args()
     wanted = {**crhelper_files(), **trimmed_model_files()}
-    stale = [name for name, text in wanted.items() if _read(FUNCTION_DIR / name) != text]
+    stale = [name for name, data in wanted.items() if _read(FUNCTION_DIR / name) != data]
+    base = FUNCTION_DIR / "sms_voice_model"
+    leftovers = [p for p in base.rglob("*") if p.is_file() and str(p.relative_to(FUNCTION_DIR)) not in wanted]
     if args.check:
         for name in stale:
             print(f"stale: lambda/{name} (run python tools/build_function_assets.py)", file=sys.stderr)
-        return 1 if stale else 0
+        for path in leftovers:
+            print(f"not generated: {path.relative_to(ROOT)} (run python tools/build_function_assets.py)", file=sys.stderr)
+        return 1 if stale or leftovers else 0
+    for path in leftovers:
+        path.unlink()
+        print(f"removed {path.relative_to(ROOT)}")
     for name in stale:
         target = FUNCTION_DIR / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(wanted[name])
+        target.write_bytes(wanted[name])
         print(f"wrote lambda/{name}")
     return 0
 
 
-def _read(path: Path) -> str | None:
-    return path.read_text() if path.exists() else None
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
 
 
 if __name__ == "__main__":

@@ -117,5 +117,5 @@ def test_function_asset_holds_the_handler_crhelper_and_model(tmp_path: Any) -> N
     (asset,) = [p for p in tmp_path.iterdir() if p.name.startswith("asset.")]
     files = {str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file()}
     assert "index.py" in files and "crhelper/resource_helper.py" in files
-    assert "sms_voice_model/pinpoint-sms-voice-v2/2022-03-31/service-2.json" in files
+    assert "sms_voice_model/pinpoint-sms-voice-v2/2022-03-31/service-2.json.gz" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
