@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 import jsii
-from aws_cdk import Annotations, ArnFormat, Fn, Resource, Stack, Token
+from aws_cdk import Annotations, ArnFormat, Fn, Resource, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .policy_function import StackFacts
 from .resource_policy import ResourcePolicy
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
 from .shared_check import SharedResourceCheck
+from .tokens import is_unresolved
 
 
 @jsii.implements(iam.IResourceWithPolicy)
@@ -20,6 +22,7 @@ class SmsResourceBase(Resource):
     whether created in this stack or imported by ARN."""
 
     resource_type: ClassVar[SmsResourceType]
+    _foreign: bool | None = None
 
     @property
     def resource_arn(self) -> str:
@@ -29,11 +32,10 @@ class SmsResourceBase(Resource):
     def owned_by_another_account(self) -> bool:
         """True when the ARN's account is known and differs from the stack's: its policy
         belongs to that account, so this stack can only grant its own principals."""
-        stack_account = Stack.of(self).account
-        mine = self.env.account
-        if Token.is_unresolved(stack_account) or Token.is_unresolved(mine):
-            return False
-        return mine != stack_account
+        if self._foreign is None:
+            stack_account, mine = StackFacts.of(self).account, self.env.account
+            self._foreign = not is_unresolved(stack_account) and not is_unresolved(mine) and mine != stack_account
+        return self._foreign
 
     def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
         """Add a statement to this resource's policy (one policy per ARN per stack).
@@ -130,7 +132,7 @@ def arn_parts(scope: Construct, arn: str, resource_type: SmsResourceType) -> lis
     A literal ARN is checked now (ValueError naming the expected format); a token
     is split with CloudFormation functions at deploy time.
     """
-    if not Token.is_unresolved(arn):
+    if not is_unresolved(arn):
         match = resource_type.parse_arn(arn)
         return [value for name, value in match.groupdict().items() if name not in _PREFIX_GROUPS]
     name = Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name or ""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .resource_types import SmsResourceType
+from .tokens import is_intrinsic
 
 MAX_POLICY_CHARS = 10_000
 # The function stamps an ownership marker into every statement's Sid at deploy
@@ -28,10 +29,6 @@ _PSEUDO_LENGTHS = {
     "AWS::StackName": 128,
 }
 _UNKNOWN_LENGTH = 256  # the longest ResourceArn the service accepts
-
-
-def is_intrinsic(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::"))
 
 
 def _as_list(value: Any) -> list[Any]:

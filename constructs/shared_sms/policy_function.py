@@ -10,6 +10,8 @@ when listing them all would break IAM's inline policy size limit.
 from __future__ import annotations
 
 import json
+import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jsii
@@ -24,15 +26,18 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from .function_code import ASSET_EXCLUDES, function_code_dir
 from .resource_types import ALL_TYPES, SmsResourceType
+from .tokens import is_unresolved
 
 if TYPE_CHECKING:
     from .resource_policy import ResourcePolicy
 
 FUNCTION_ID = "SharedSmsPolicyFunction"
+_BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDictionary()
 # Up to this many ARNs of one type are listed one by one in the function's IAM
 # policy; past it the type gets one `arn:...:<type>/*` pattern. 4 types x 15 ARNs
 # x ~100 characters stays well inside the 10,240 characters of a role's inline policies.
@@ -51,8 +56,32 @@ DESCRIBE_ACTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class StackFacts:
+    """A stack's account, region and partition, read once: every jsii read is a round trip to Node."""
+
+    account: str
+    region: str
+    partition: str | None  # None when the region is only known at deploy time
+
+    @classmethod
+    def of(cls, scope: Construct) -> StackFacts:
+        stack = Stack.of(scope)
+        facts = _FACTS.get(stack)
+        if facts is None:
+            region = stack.region
+            partition = None if is_unresolved(region) else RegionInfo.get(region).partition
+            facts = _FACTS[stack] = cls(stack.account, region, partition)
+        return facts
+
+
+_FACTS: weakref.WeakKeyDictionary[Stack, StackFacts] = weakref.WeakKeyDictionary()
+
+
 @jsii.implements(IStableAnyProducer)
-class _Producer:
+class Producer:
+    """Adapts a Python callable to ``Lazy.any``: the value is computed at synth time."""
+
     def __init__(self, produce: Any) -> None:
         self._produce = produce
 
@@ -66,16 +95,20 @@ class PolicyFunction(Construct):
     @classmethod
     def of(cls, scope: Construct) -> PolicyFunction:
         stack = Stack.of(scope)
-        existing = stack.node.try_find_child(FUNCTION_ID)
-        if existing is None:
-            return cls(stack, FUNCTION_ID)
-        if not isinstance(existing, PolicyFunction):
+        existing = _BY_STACK.get(stack)
+        if existing is not None:
+            return existing
+        child = stack.node.try_find_child(FUNCTION_ID)
+        if child is not None and not isinstance(child, PolicyFunction):
             raise ValueError(f"construct id {FUNCTION_ID!r} is reserved by shared_sms at the stack root")
-        return existing
+        function = _BY_STACK[stack] = child or cls(stack, FUNCTION_ID)
+        return function
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self._stack = Stack.of(self)
+        facts = StackFacts.of(self)
+        self.account, self.region, self.partition = facts.account, facts.region, facts.partition
         self._policies: dict[str, ResourcePolicy] = {}
         self._arns: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
         self._checked: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
@@ -97,7 +130,7 @@ class PolicyFunction(Construct):
             "Access",
             policy_name="sms-voice-resource-policies",
             roles=[role.role_name],
-            policy_document=Lazy.any(_Producer(lambda: self._render_policy(log_group))),
+            policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group))),
         )
         self.function = lambda_.Function(
             self,
@@ -121,7 +154,7 @@ class PolicyFunction(Construct):
 
     def arn_key(self, arn: str) -> str:
         """A key that is equal for two ARNs when CloudFormation would resolve them equally."""
-        return json.dumps(self._stack.resolve(arn), sort_keys=True)
+        return json.dumps(self._stack.resolve(arn), sort_keys=True) if is_unresolved(arn) else arn
 
     def find_policy(self, arn: str) -> ResourcePolicy | None:
         return self._policies.get(self.arn_key(arn))

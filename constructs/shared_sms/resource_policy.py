@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import CfnResource, RemovalPolicy, Stack, Token
+from aws_cdk import CfnResource, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from .policy_checks import check_policy
-from .policy_function import PolicyFunction
+from .policy_function import PolicyFunction, Producer, StackFacts
+from .tokens import contains_intrinsic, inline_partition, is_unresolved
 
 if TYPE_CHECKING:
     from .base import SmsResourceBase
@@ -73,15 +75,15 @@ class ResourcePolicy(Construct):
         self.resource = resource
         self.allow_public = allow_public
         self.document = policy_document or iam.PolicyDocument()
-        stack = Stack.of(self)
+        self._rendered_cache: Any = None
         function = PolicyFunction.of(self)
         function.register(self, resource.resource_type, resource.resource_arn)
 
         properties: dict[str, Any] = {
             "ServiceToken": function.service_token,
             "ResourceArn": resource.resource_arn,
-            # A lazy token: statements added after this point are still rendered.
-            "Policy": stack.to_json_string(self.document),
+            # Lazy: statements added after this point are still rendered.
+            "Policy": Lazy.any(Producer(self._policy_json)),
         }
         if self.on_existing_policy is not OnExistingPolicy.FAIL:
             properties["OnExistingPolicy"] = self.on_existing_policy.value
@@ -89,6 +91,23 @@ class ResourcePolicy(Construct):
         if removal_policy is not None:
             self._resource.apply_removal_policy(removal_policy)
         self.node.add_validation(_PolicyValidation(self))
+
+    def _rendered(self) -> Any:
+        """The document as CloudFormation JSON, with the partition inlined where the stack's
+        region pins it. Computed once, at synth time, after every statement was added."""
+        if self._rendered_cache is None:
+            function = PolicyFunction.of(self)
+            self._rendered_cache = inline_partition(Stack.of(self).resolve(self.document), function.partition)
+        return self._rendered_cache
+
+    def _policy_json(self) -> Any:
+        """The policy as a compact JSON string (the ``Policy`` property)."""
+        rendered = self._rendered()
+        if not contains_intrinsic(rendered):
+            # What Stack.to_json_string renders for literal values, without the round trips.
+            return json.dumps(rendered, separators=(",", ":"), ensure_ascii=False)
+        stack = Stack.of(self)
+        return inline_partition(stack.resolve(stack.to_json_string(self.document)), PolicyFunction.of(self).partition)
 
     @classmethod
     def for_resource(cls, resource: SmsResourceBase) -> ResourcePolicy:
@@ -120,32 +139,33 @@ class ResourcePolicy(Construct):
         return self._resource.get_att("PolicySha256").to_string()
 
     def _problems(self) -> list[str]:
-        stack = Stack.of(self)
         errors = [f"{self.node.path}: {e}" for e in self.document.validate_for_resource_policy()]
-        rendered = stack.resolve(self.document)
+        arn = self.resource.resource_arn
         errors += [
             f"{self.node.path}: {e}"
             for e in check_policy(
-                rendered or {},
+                self._rendered() or {},
                 resource_type=self.resource.resource_type,
-                resource_arn=stack.resolve(self.resource.resource_arn),
+                resource_arn=Stack.of(self).resolve(arn) if is_unresolved(arn) else arn,
                 allow_public=self.allow_public,
             )
         ]
-        errors += self._placement_problems(stack)
+        errors += self._placement_problems()
         return errors
 
-    def _placement_problems(self, stack: Stack) -> list[str]:
+    def _placement_problems(self) -> list[str]:
         arn = self.resource.resource_arn
-        if Token.is_unresolved(arn):
+        if is_unresolved(arn):
             return []
         match = self.resource.resource_type.parse_arn(arn)
+        facts = StackFacts.of(self)
         problems = []
-        for part, stack_value in (("region", stack.region), ("account", stack.account)):
-            if not Token.is_unresolved(stack_value) and match[part] != stack_value:
+        for part, stack_value in (("region", facts.region), ("account", facts.account)):
+            if not is_unresolved(stack_value) and match[part] != stack_value:
                 problems.append(
                     f"{self.node.path}: {arn} is in {part} {match[part]} but the stack deploys to "
                     f"{stack_value}; a resource policy can only be written by the owning account in "
                     "the resource's region: move this policy to a stack there"
                 )
         return problems
+

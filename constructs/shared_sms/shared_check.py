@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import CfnResource, Stack, Token
+from aws_cdk import CfnResource
 from constructs import Construct
 
-from .policy_function import PolicyFunction
+from .policy_function import PolicyFunction, StackFacts
+from .tokens import is_unresolved
 
 if TYPE_CHECKING:
     from .base import SmsResourceBase
@@ -29,10 +30,10 @@ class SharedResourceCheck(Construct):
 
     def __init__(self, scope: Construct, id: str, *, resource: SmsResourceBase) -> None:
         super().__init__(scope, id)
-        stack = Stack.of(self)
+        account = StackFacts.of(self).account
         arn = resource.resource_arn
         owner = resource.env.account
-        if not Token.is_unresolved(stack.account) and not Token.is_unresolved(owner) and owner == stack.account:
+        if not is_unresolved(account) and not is_unresolved(owner) and owner == account:
             raise ValueError(
                 f"{self.node.path}: {arn} belongs to this stack's account {owner}; a shared-resource check is for "
                 "resources other accounts share with you"

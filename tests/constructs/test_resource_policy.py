@@ -24,11 +24,21 @@ def test_share_with_two_accounts_and_sns_yields_one_policy() -> None:
     (policy,) = policies(template)
     assert policy["ResourceArn"] == NUMBER_ARN
     share, sns = policy["Policy"]["Statement"]
-    assert share["Principal"]["AWS"] == [f"arn:<AWS::Partition>:iam::{a}:root" for a in (CONSUMER, "777788889999")]
+    assert share["Principal"]["AWS"] == [f"arn:aws:iam::{a}:root" for a in (CONSUMER, "777788889999")]
     assert "sms-voice:SendTextMessage" in share["Action"] and share["Resource"] == NUMBER_ARN
     assert sns["Principal"] == {"Service": "sns.amazonaws.com"}
     assert sns["Condition"] == {"StringEquals": {"aws:SourceAccount": OWNER}}
     assert "OnExistingPolicy" not in policy  # FAIL is the default
+
+
+def test_policy_is_a_plain_string_when_the_region_pins_the_partition() -> None:
+    pinned, agnostic = new_stack(), cdk.Stack(cdk.App(), "Agnostic")
+    for stack in (pinned, agnostic):
+        PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+    (pinned_policy,) = Template.from_stack(pinned).find_resources("Custom::SmsResourcePolicy").values()
+    (agnostic_policy,) = Template.from_stack(agnostic).find_resources("Custom::SmsResourcePolicy").values()
+    assert isinstance(pinned_policy["Properties"]["Policy"], str)
+    assert {"Ref": "AWS::Partition"} in agnostic_policy["Properties"]["Policy"]["Fn::Join"][1]
 
 
 def test_two_imports_of_one_arn_share_one_policy() -> None:
