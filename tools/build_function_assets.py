@@ -123,7 +123,9 @@ def main() -> int:
         for name in stale:
             print(f"stale: lambda/{name} (run python tools/build_function_assets.py)", file=sys.stderr)
         for path in leftovers:
-            print(f"not generated: {path.relative_to(ROOT)} (run python tools/build_function_assets.py)", file=sys.stderr)
+            print(
+                f"not generated: {path.relative_to(ROOT)} (run python tools/build_function_assets.py)", file=sys.stderr
+            )
         return 1 if stale or leftovers else 0
     for path in leftovers:
         path.unlink()
