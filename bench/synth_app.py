@@ -33,8 +33,12 @@ def policy(arn: str) -> dict[str, object]:
             {
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{CONSUMER}:root"},
-                "Action": ["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage", "sms-voice:SendMediaMessage",
-                           "sms-voice:DescribePhoneNumbers"],
+                "Action": [
+                    "sms-voice:SendTextMessage",
+                    "sms-voice:SendVoiceMessage",
+                    "sms-voice:SendMediaMessage",
+                    "sms-voice:DescribePhoneNumbers",
+                ],
                 "Resource": arn,
             }
         ],
@@ -63,9 +67,13 @@ def build(approach: str, count: int, stack: cdk.Stack) -> None:
                 physical_resource_id=cr.PhysicalResourceId.of(arn),
             )
             cr.AwsCustomResource(
-                stack, f"Number{index}Policy", on_create=call, on_update=call,
-                on_delete=cr.AwsSdkCall(service="PinpointSMSVoiceV2", action="DeleteResourcePolicy",
-                                        parameters={"ResourceArn": arn}),
+                stack,
+                f"Number{index}Policy",
+                on_create=call,
+                on_update=call,
+                on_delete=cr.AwsSdkCall(
+                    service="PinpointSMSVoiceV2", action="DeleteResourcePolicy", parameters={"ResourceArn": arn}
+                ),
                 policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=[arn]),
                 install_latest_aws_sdk=False,
             )
@@ -85,20 +93,27 @@ def main() -> None:
     assets = [p for p in outdir.iterdir() if p.name.startswith("asset.")]
     asset_bytes = sum(f.stat().st_size for a in assets for f in a.rglob("*") if f.is_file())
     iam_policies = [r for r in resources.values() if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
-    iam_chars = max((len(json.dumps(p["Properties"]["PolicyDocument"], separators=(",", ":"))) for p in iam_policies),
-                    default=0)
-    print(json.dumps({
-        "approach": approach,
-        "count": count,
-        "in_process_seconds": time.perf_counter() - START,
-        "template_bytes": template_file.stat().st_size,
-        "resources": len(resources),
-        "policy_resources": sum(r["Type"] in ("Custom::SmsResourcePolicy", "AWS::SMSVOICE::ResourcePolicy",
-                                              "Custom::AWS") for r in resources.values()),
-        "asset_bytes": asset_bytes,
-        "largest_iam_policy_chars": iam_chars,
-        "template_sha": __import__("hashlib").sha256(template_file.read_bytes()).hexdigest(),
-    }))
+    iam_chars = max(
+        (len(json.dumps(p["Properties"]["PolicyDocument"], separators=(",", ":"))) for p in iam_policies), default=0
+    )
+    print(
+        json.dumps(
+            {
+                "approach": approach,
+                "count": count,
+                "in_process_seconds": time.perf_counter() - START,
+                "template_bytes": template_file.stat().st_size,
+                "resources": len(resources),
+                "policy_resources": sum(
+                    r["Type"] in ("Custom::SmsResourcePolicy", "AWS::SMSVOICE::ResourcePolicy", "Custom::AWS")
+                    for r in resources.values()
+                ),
+                "asset_bytes": asset_bytes,
+                "largest_iam_policy_chars": iam_chars,
+                "template_sha": __import__("hashlib").sha256(template_file.read_bytes()).hexdigest(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

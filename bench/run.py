@@ -1,0 +1,416 @@
+"""Benchmarks: this library against the native AWS::SMSVOICE::ResourcePolicy and
+custom_resources.AwsCustomResource, measured side by side in one run.
+
+    .venv/bin/python bench/run.py              # full run, writes BENCHMARKS.md (about 10 minutes)
+    .venv/bin/python bench/run.py --quick      # smoke run (CI): small sizes, one repetition
+
+Every synthesis runs in its own process; times are wall-clock seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "constructs")]
+APPROACHES = ("shared_sms", "native", "aws_custom_resource")
+OWNER, CONSUMER, REGION = "111122223333", "444455556666", "us-east-1"
+
+
+@dataclass
+class Row:
+    figure: str
+    value: str
+    goal: str
+    met: bool | None  # None: reported, no goal
+    note: str = ""
+
+
+@dataclass
+class Report:
+    quick: bool
+    rows: list[Row] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+    def add(self, figure: str, value: str, goal: str = "", met: bool | None = None, note: str = "") -> None:
+        self.rows.append(Row(figure, value, goal, met, note))
+
+
+# -- synthesis ------------------------------------------------------------------------------------
+def synth_once(approach: str, count: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as outdir:
+        env = {
+            **os.environ,
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "constructs"), str(ROOT)]),
+        }
+        start = time.perf_counter()
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "synth_app.py"), approach, str(count), outdir],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+        )
+        wall = time.perf_counter() - start
+        if run.returncode != 0:
+            return {"approach": approach, "count": count, "error": run.stderr.strip().splitlines()[-1][:200]}
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result["wall"] = wall
+        result["asset_hashes"] = sorted(p.name for p in Path(outdir).iterdir() if p.name.startswith("asset."))
+        return result
+
+
+def bench_synth(report: Report, sizes: list[int], repetitions: int) -> None:
+    results: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for count in sizes:
+        for _ in range(repetitions):
+            for approach in APPROACHES:  # interleaved, so drift on the machine hits all three alike
+                results.setdefault((approach, count), []).append(synth_once(approach, count))
+    lines = [
+        "| approach | N | synth s (min / median) | template bytes | resources | asset bytes "
+        "| largest IAM policy chars |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (approach, count), runs in sorted(results.items(), key=lambda item: (item[0][1], item[0][0])):
+        ok = [r for r in runs if "error" not in r]
+        if not ok:
+            lines.append(f"| {approach} | {count} | failed: {runs[0]['error']} | | | | |")
+            continue
+        walls = [r["wall"] for r in ok]
+        first = ok[0]
+        lines.append(
+            f"| {approach} | {count} | {min(walls):.2f} / {statistics.median(walls):.2f} | "
+            f"{first['template_bytes']:,} | {first['resources']} | {first['asset_bytes']:,} | "
+            f"{first['largest_iam_policy_chars']:,} |"
+        )
+    report.tables.append("### Synthesis\n\n" + "\n".join(lines))
+
+    def median_wall(approach: str, count: int) -> float:
+        return statistics.median(r["wall"] for r in results[(approach, count)] if "error" not in r)
+
+    def one(approach: str, count: int) -> dict[str, Any]:
+        return next(r for r in results[(approach, count)] if "error" not in r)
+
+    small, big = sizes[0], max(s for s in sizes if s <= 100)
+    if big > small:
+        per_policy = {
+            a: (one(a, big)["template_bytes"] - one(a, small)["template_bytes"]) / (big - small) for a in APPROACHES
+        }
+        per_resource = {a: (one(a, big)["resources"] - one(a, small)["resources"]) / (big - small) for a in APPROACHES}
+        ratio = per_policy["shared_sms"] / per_policy["native"]
+        report.add(
+            f"template bytes per policy vs native (N={small}..{big})",
+            f"{ratio:.2f}x "
+            f"({per_policy['shared_sms']:.0f} vs {per_policy['native']:.0f}; AwsCustomResource "
+            f"{per_policy['aws_custom_resource'] / per_policy['native']:.2f}x)",
+            "<= 1.2x",
+            ratio <= 1.2,
+        )
+        report.add(
+            "template resources per policy",
+            f"{per_resource['shared_sms']:.0f} (native "
+            f"{per_resource['native']:.0f}, AwsCustomResource {per_resource['aws_custom_resource']:.0f})",
+            "1",
+            per_resource["shared_sms"] == 1,
+        )
+        time_ratio = median_wall("shared_sms", big) / median_wall("native", big)
+        report.add(
+            f"synth time vs native at N={big} (median, whole process)",
+            f"{time_ratio:.2f}x "
+            f"({median_wall('shared_sms', big):.2f} s vs {median_wall('native', big):.2f} s; AwsCustomResource "
+            f"{median_wall('aws_custom_resource', big) / median_wall('native', big):.2f}x)",
+            "<= 1.15x",
+            time_ratio <= 1.15,
+        )
+    if 400 in sizes:
+        for approach in APPROACHES:
+            r = one(approach, 400)
+            fits = (
+                r["resources"] <= 500 and r["template_bytes"] <= 1_000_000 and r["largest_iam_policy_chars"] <= 10_240
+            )
+            report.add(
+                f"N=400 within CloudFormation and IAM limits: {approach}",
+                f"{r['resources']} resources, {r['template_bytes']:,} bytes, largest IAM policy "
+                f"{r['largest_iam_policy_chars']:,} chars",
+                "<= 500, <= 1 MB, <= 10,240" if approach == "shared_sms" else "",
+                fits if approach == "shared_sms" else None,
+                "" if fits else "does not fit",
+            )
+    twice = [synth_once("shared_sms", small) for _ in range(2)]
+    same = (
+        all("error" not in t for t in twice)
+        and twice[0]["template_sha"] == twice[1]["template_sha"]
+        and twice[0]["asset_hashes"] == twice[1]["asset_hashes"]
+    )
+    report.add("two synths: identical templates and asset hashes", "yes" if same else "no", "identical", same)
+
+
+# -- the function -------------------------------------------------------------------------------------
+def bench_function(report: Report, repetitions: int) -> None:
+    function_dir = ROOT / "lambda"
+    files = [p for p in function_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    size = sum(p.stat().st_size for p in files)
+    report.add("function asset, unzipped", f"{size / 1024:.1f} KiB ({len(files)} files)", "<= 64 KiB", size <= 65_536)
+
+    env = {
+        **os.environ,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "AKIA0000" + OWNER,
+        "AWS_SECRET_ACCESS_KEY": "bench",
+    }
+    probe = str(ROOT / "bench" / "function_probe.py")
+    times: dict[str, list[float]] = {"function": [], "bare": []}
+    for _ in range(repetitions):
+        for kind in times:
+            out = subprocess.run(
+                [sys.executable, probe, kind, str(function_dir)], env=env, capture_output=True, text=True, check=True
+            ).stdout
+            times[kind].append(float(out.strip().splitlines()[-1]))
+    ratio = statistics.median(times["function"]) / statistics.median(times["bare"])
+    report.add(
+        "cold start (import + init) vs bare boto3 client",
+        f"{ratio:.2f}x ({statistics.median(times['function']) * 1000:.0f} ms "
+        f"vs {statistics.median(times['bare']) * 1000:.0f} ms, median of {repetitions})",
+        "<= 1.3x",
+        ratio <= 1.3,
+    )
+
+
+# -- lifecycle against the emulator -----------------------------------------------------------------------
+def _environment(event: dict[str, Any], start: Any) -> None:
+    try:
+        import index
+
+        from shared_sms_function.client import sms_voice_client
+
+        index.CLIENT = sms_voice_client(REGION)
+        start.wait()
+        index.handler(event, _Context())
+    finally:
+        os._exit(0)
+
+
+class _Context:
+    function_name, aws_request_id = "bench", "bench"
+
+    def __init__(self) -> None:
+        self._deadline = time.monotonic() + 300
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+def _storm(events: list[dict[str, Any]]) -> float:
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(len(events) + 1, timeout=120)
+    workers = [context.Process(target=_environment, args=(event, start)) for event in events]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    for worker in workers:
+        worker.join(timeout=600)
+    return time.perf_counter() - began
+
+
+def bench_lifecycle(report: Report, policies: int) -> None:
+    import boto3
+
+    from tests.fakes.sms_voice import SmsVoiceEmulator
+    from tests.harness.cloudformation import STACK_ID, LambdaContext, policy_json
+    from tests.harness.https_sink import HttpsSink
+
+    workdir = Path(tempfile.mkdtemp())
+    with SmsVoiceEmulator() as emulator:
+        sink = HttpsSink(workdir)
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "AKIA0000" + OWNER,
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator.url,
+                "SHARED_SMS_RESPONSE_CA_BUNDLE": str(sink.ca_file),
+                "LOG_LEVEL": "ERROR",
+            }
+        )
+        sys.path.insert(0, str(ROOT / "lambda"))
+        import index
+
+        owner = boto3.client("pinpoint-sms-voice-v2", region_name=REGION, endpoint_url=emulator.url)
+        arns = [
+            owner.request_phone_number(
+                IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
+            )["PhoneNumberArn"]
+            for _ in range(policies)
+        ]
+
+        def event(kind: str, index_: int, arn: str, accounts: tuple[str, ...] = (CONSUMER,)) -> dict[str, Any]:
+            request_id = str(uuid.uuid4())
+            body = {
+                "RequestType": kind,
+                "ResponseURL": f"{sink.url}/{request_id}",
+                "StackId": STACK_ID,
+                "RequestId": request_id,
+                "ResourceType": "Custom::SmsResourcePolicy",
+                "LogicalResourceId": f"Policy{index_}",
+                "ResourceProperties": {"ResourceArn": arn, "Policy": policy_json(*accounts, arn=arn)},
+            }
+            if kind != "Create":
+                body["PhysicalResourceId"] = arn
+            return body
+
+        def calls(run: Any) -> int:
+            emulator.state.calls.clear()
+            run()
+            return sum(emulator.state.calls.values())
+
+        # Calls per event, and time per Delete, one event at a time.
+        per = {
+            "Create": calls(lambda: index.handler(event("Create", 0, arns[0]), LambdaContext())),
+            "Update": calls(lambda: index.handler(event("Update", 0, arns[0], (CONSUMER, OWNER)), LambdaContext())),
+            "Delete": calls(lambda: index.handler(event("Delete", 0, arns[0]), LambdaContext())),
+        }
+        for kind, goal in (("Create", 3), ("Update", 2), ("Delete", 1)):
+            report.add(
+                f"service calls per {kind}",
+                str(per[kind]),
+                f"<= {goal}",
+                per[kind] <= goal,
+                "Get (ownership check) + Delete: a Delete-only path could remove a policy another stack "
+                "wrote; see README, 'Who owns a policy'"
+                if kind == "Delete" and per[kind] > goal
+                else "",
+            )
+        deletes = []
+        for i, arn in enumerate(arns[: min(20, policies)]):
+            index.handler(event("Create", i, arn), LambdaContext())
+            started = time.perf_counter()
+            index.handler(event("Delete", i, arn), LambdaContext())
+            deletes.append(time.perf_counter() - started)
+        report.add(
+            "time per Delete (emulator, no throttling)",
+            f"{statistics.median(deletes) * 1000:.0f} ms median",
+            "no fixed sleeps",
+            statistics.median(deletes) < 1.0,
+        )
+
+        # The storm: every event at once, the service throttling at 20 requests per second.
+        emulator.reset()
+        arns = [
+            owner.request_phone_number(
+                IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
+            )["PhoneNumberArn"]
+            for _ in range(policies)
+        ]
+        emulator.state.calls.clear()
+        emulator.faults.rate_limit_rps = 20.0
+        creates = [event("Create", i, arn) for i, arn in enumerate(arns)]
+        create_s = _storm(creates)
+        throttled = emulator.faults.throttled
+        deletes_ev = [event("Delete", i, arn) for i, arn in enumerate(arns)]
+        emulator.state.calls.clear()
+        delete_s = _storm(deletes_ev)
+        answers = [sink.answers_for(e["RequestId"]) for e in creates + deletes_ev]
+        failures = sum(1 for a in answers if len(a) != 1 or a[0]["Status"] != "SUCCESS")
+        floor = policies / 20.0
+        for label, seconds in (("create", create_s), ("delete", delete_s)):
+            ratio = seconds / floor
+            report.add(
+                f"{policies} concurrent {label}s at 20 req/s vs the {floor:g} s floor",
+                f"{ratio:.2f}x ({seconds:.1f} s)",
+                "<= 1.5x, zero failures",
+                ratio <= 1.5 and failures == 0,
+                f"3 calls per create make our own floor {3 * floor:g} s; {throttled} requests were throttled"
+                if label == "create"
+                else f"2 calls per delete (ownership Get + Delete): floor {2 * floor:.0f} s",
+            )
+        report.add("failed or duplicated answers in the storm", str(failures), "0", failures == 0)
+        sink.stop()
+
+
+# -- the report -----------------------------------------------------------------------------------------------
+def machine() -> str:
+    def version(command: list[str]) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "unknown"
+
+    from importlib import metadata
+
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
+    return "\n".join(
+        [
+            f"- machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}",
+            f"- Python {platform.python_version()}, Node {version(['node', '--version'])}",
+            f"- aws-cdk-lib {metadata.version('aws-cdk-lib')}, boto3 {metadata.version('boto3')}, "
+            f"botocore {metadata.version('botocore')}, crhelper {metadata.version('crhelper')}",
+        ]
+    )
+
+
+def write(report: Report, path: Path) -> None:
+    rows = ["| figure | value | goal | met |", "|---|---|---|---|"]
+    for row in report.rows:
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        note = f" ({row.note})" if row.note else ""
+        rows.append(f"| {row.figure} | {row.value}{note} | {row.goal} | {met} |")
+    mode = "quick smoke run (not for comparison)" if report.quick else "full run"
+    path.write_text(
+        "\n\n".join(
+            [
+                "# Benchmarks",
+                f"Written by `bench/run.py` ({mode}) on {time.strftime('%Y-%m-%d')}. Rerun with "
+                "`.venv/bin/python bench/run.py` after `make test` has set up the environment.",
+                "## Machine and versions\n\n" + machine(),
+                "## Results\n\n" + "\n".join(rows),
+                *report.tables,
+            ]
+        )
+        + "\n"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repetition (CI smoke run)")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    report = Report(quick=args.quick)
+    bench_synth(report, [1, 10] if args.quick else [1, 10, 100, 400], 1 if args.quick else 3)
+    bench_function(report, 2 if args.quick else 7)
+    bench_lifecycle(report, 10 if args.quick else 200)
+    write(report, args.output)
+    print(args.output.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
