@@ -42,9 +42,23 @@ def _properties(event: dict[str, Any]) -> PolicyProperties:
 
 
 def _check(event: dict[str, Any]) -> str:
-    """Create or Update of a shared-resource check: fail unless the ARN is shared with us."""
+    """Create or Update of a shared-resource check: fail unless the ARN is shared with us.
+
+    An Update that keeps the ARN (a rollback among them) does not fail when the share is
+    gone: the ARN was verified when the check first saw it, and failing here would leave
+    the stack unable to roll back.
+    """
     arn = shared_check.check_properties(event.get("ResourceProperties") or {})
-    helper.Data.update(shared_check.check_shared(CLIENT, arn, shared_check.account_of_stack(event["StackId"])))
+    consumer = shared_check.account_of_stack(event["StackId"])
+    try:
+        helper.Data.update(shared_check.check_shared(CLIENT, arn, consumer))
+    except PolicyError:
+        if event["RequestType"] == "Update" and event.get("PhysicalResourceId") == arn:
+            logger.warning(
+                {"message": "no longer shared; kept, as this update does not change the ARN", "resourceArn": arn}
+            )
+            return arn
+        raise
     logger.info({"message": "resource is shared with this account", "resourceArn": arn})
     return arn
 

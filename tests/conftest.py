@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = ROOT / "lambda"
@@ -82,12 +83,14 @@ def resource(function: Any, sink: HttpsSink, emulator: SmsVoiceEmulator) -> Cust
 
 
 def client_for(account: str, emulator: SmsVoiceEmulator) -> Any:
+    """A plain boto3 client acting as ``account``, retrying like a patient caller (faults tests)."""
     return boto3.client(
         "pinpoint-sms-voice-v2",
         region_name=REGION,
         endpoint_url=emulator.url,
         aws_access_key_id=access_key_for(account),
         aws_secret_access_key="emulated",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 10}),
     )
 
 

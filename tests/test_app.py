@@ -105,3 +105,21 @@ def test_cdk_nag_plugin_does_fail_a_violating_stack(tmp_path: Path) -> None:
         app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text())
     assert any(v["ruleName"] == "AwsSolutions-L1" for p in report["pluginReports"] for v in p["violations"])
+
+
+def test_cdk_nag_passes_a_stack_with_four_hundred_policies(tmp_path: Path) -> None:
+    from aws_cdk import aws_iam as iam
+
+    from shared_sms import PhoneNumber
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Big", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    for index in range(400):
+        arn = f"arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-{index:032x}"
+        PhoneNumber.from_phone_number_arn(stack, f"N{index}", arn).share_with(iam.AccountPrincipal("444455556666"))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged error
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert [v for p in report["pluginReports"] for v in p.get("violations", [])] == []
+    template = json.loads((tmp_path / "Big.template.json").read_text())
+    assert '"Resource": "*"' not in json.dumps(template)

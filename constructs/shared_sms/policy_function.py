@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import (
+    Acknowledgment,
     ArnFormat,
     Duration,
     IStableAnyProducer,
     Lazy,
     RemovalPolicy,
     Stack,
+    Validations,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -125,7 +127,7 @@ class PolicyFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Writes the SMS Voice V2 resource policies of this stack",
         )
-        access = iam.CfnPolicy(
+        self._access = access = iam.CfnPolicy(
             self,
             "Access",
             policy_name="sms-voice-resource-policies",
@@ -170,10 +172,25 @@ class PolicyFunction(Construct):
             )
         self._policies[key] = policy
         self._arns[resource_type.name].append(arn)
+        if len(self._arns[resource_type.name]) == MAX_LISTED_ARNS_PER_TYPE + 1:
+            self._acknowledge_pattern(resource_type)
+
+    def _acknowledge_pattern(self, resource_type: SmsResourceType) -> None:
+        """From here on the type is granted as ``arn:...:<account>:<type>/*`` (see _scoped)."""
+        Validations.of(self._access).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5",
+                reason=f"more than {MAX_LISTED_ARNS_PER_TYPE} {resource_type.noun}s would overflow IAM's inline "
+                f"policy size, so the function may manage every {resource_type.noun} of this account and "
+                "region; actions stay limited to the three resource-policy calls",
+            )
+        )
 
     def register_check(self, resource_type: SmsResourceType, arn: str) -> None:
         """A shared-resource check will list ``arn``'s type with Describe*."""
         self._checked[resource_type.name].append(arn)
+        if len(self._checked[resource_type.name]) == MAX_LISTED_ARNS_PER_TYPE + 1:
+            self._acknowledge_pattern(resource_type)
 
     def _scoped(self, arns_by_type: dict[str, list[str]], account: str | None = None) -> list[str]:
         """The ARNs, or per type one ``arn:...:<type>/*`` pattern once there are too many to list."""

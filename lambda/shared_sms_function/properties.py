@@ -25,6 +25,8 @@ def envelope_problem(event: Any) -> str | None:
     missing = [key for key in ENVELOPE_KEYS if not isinstance(event.get(key), str) or not event.get(key)]
     if missing:
         return f"the event is missing or has non-string {', '.join(missing)}"
+    if not event["ResponseURL"].startswith("https://"):
+        return "ResponseURL must be an https URL (CloudFormation's pre-signed S3 URL)"
     if event["RequestType"] not in REQUEST_TYPES:
         return f"unknown RequestType {event['RequestType']!r}: expected Create, Update or Delete"
     if event["RequestType"] != "Create" and not isinstance(event.get("PhysicalResourceId"), str):

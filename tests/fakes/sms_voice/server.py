@@ -91,6 +91,7 @@ class SmsVoiceEmulator:
             self.state.policies.clear()
             self.state.calls.clear()
             self.state.no_policy_style = "not-found"
+            self.state.issued = 0
         self.faults.reset()
 
     def call_count(self, operation: str) -> int:

@@ -7,7 +7,6 @@ import json
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +63,12 @@ class State:
     policies: dict[str, list[PolicyVersion]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    issued: int = 0
+
+    def new_id(self) -> str:
+        """32 hex digits like the service's ids, but counted: runs after a reset repeat their ARNs."""
+        self.issued += 1
+        return f"{self.issued:032x}"
 
     # -- helpers -------------------------------------------------------------------------
     def _arn(self, caller: Caller, kind: str, ident: str) -> str:
@@ -122,7 +127,7 @@ class State:
         return {"OptOutListArn": r.arn, **r.info}
 
     def request_phone_number(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-        ident = f"phone-{uuid.uuid4().hex}"
+        ident = f"phone-{self.new_id()}"
         info = {
             "PhoneNumberId": ident,
             "PhoneNumber": f"+1206555{len(self.resources) % 10000:04d}",
@@ -163,7 +168,7 @@ class State:
                 ResourceType="phone-number",
                 ResourceId=identity,
             )
-        ident = f"pool-{uuid.uuid4().hex}"
+        ident = f"pool-{self.new_id()}"
         info = {
             "PoolId": ident,
             "Status": "ACTIVE",

@@ -1,0 +1,287 @@
+"""A local stand-in for CloudFormation stack operations (test support).
+
+Takes the templates that the real ``cdk synth`` wrote and plays create, update and
+delete against the SMS Voice V2 emulator:
+
+- ``AWS::SMSVOICE::OptOutList|PhoneNumber|SenderId|Pool`` are created in the emulator
+  with their real ARN formats (a pool gets its first origination identity only);
+- ``Custom::Sms*`` resources are sent to the function's handler with the events
+  CloudFormation sends, answered on the HTTPS sink, exactly once each;
+- every other type (IAM, Lambda, Logs, CDK metadata) is accepted without effect,
+  with a made-up ARN for ``Fn::GetAtt ... Arn``.
+
+Updates diff the resolved properties: a changed native resource is replaced, a changed
+custom resource gets an Update (a new physical id is a replacement, and the old one is
+deleted once the whole update succeeded). When anything fails, the resources already
+updated get rollback Updates in reverse order and the ones created are deleted.
+Stack delete goes in reverse dependency order and skips ``DeletionPolicy: Retain``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+from .cloudformation import LambdaContext
+from .https_sink import HttpsSink
+from .intrinsics import references, resolve
+
+SMS_TYPES = (
+    "AWS::SMSVOICE::OptOutList",
+    "AWS::SMSVOICE::PhoneNumber",
+    "AWS::SMSVOICE::SenderId",
+    "AWS::SMSVOICE::Pool",
+)
+
+
+class StackOperationError(Exception):
+    def __init__(self, logical_id: str, reason: str) -> None:
+        super().__init__(f"{logical_id}: {reason}")
+        self.logical_id, self.reason = logical_id, reason
+
+
+@dataclass
+class Deployed:
+    type: str
+    physical_id: str
+    properties: Any
+    attributes: dict[str, Any]
+    retain: bool
+
+
+@dataclass
+class Stack:
+    name: str
+    account: str
+    region: str
+    stack_id: str
+    template: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Deployed] = field(default_factory=dict)
+
+
+class LocalCloudFormation:
+    def __init__(
+        self,
+        *,
+        sink: HttpsSink,
+        handler: Callable[[Any, Any], Any],
+        client_for: Callable[[str], Any],
+        use_account: Callable[[str], None],
+    ) -> None:
+        self.sink, self.handler = sink, handler
+        self.client_for, self.use_account = client_for, use_account
+        self.stacks: dict[str, Stack] = {}
+        self.events: list[dict[str, Any]] = []
+
+    # -- public operations ------------------------------------------------------------------------
+    def deploy(self, cloud_assembly: Path, name: str) -> None:
+        """Create or update stack ``name`` from ``cloud_assembly``; raise StackOperationError after rollback."""
+        manifest = json.loads((cloud_assembly / "manifest.json").read_text())
+        artifact = manifest["artifacts"][name]
+        account, region = artifact["environment"][len("aws://") :].split("/")
+        template = json.loads((cloud_assembly / artifact["properties"]["templateFile"]).read_text())
+        stack = self.stacks.get(name) or Stack(
+            name, account, region, f"arn:aws:cloudformation:{region}:{account}:stack/{name}/{uuid.uuid4()}"
+        )
+        previous = dict(stack.resources)
+        created: list[str] = []
+        updated: list[tuple[str, Deployed]] = []
+        replaced: list[tuple[str, Deployed]] = []
+        working = Stack(stack.name, account, region, stack.stack_id, template, dict(previous))
+        try:
+            for logical_id in self._order(template):
+                definition = template["Resources"][logical_id]
+                props = self._resolve(working, definition.get("Properties", {}))
+                old = previous.get(logical_id)
+                if old is None:
+                    working.resources[logical_id] = self._create(working, logical_id, definition, props)
+                    created.append(logical_id)
+                elif old.properties != props:
+                    new = self._update(working, logical_id, definition, props, old)
+                    working.resources[logical_id] = new
+                    updated.append((logical_id, old))
+                    if new.physical_id != old.physical_id:
+                        replaced.append((logical_id, old))
+        except StackOperationError:
+            self._rollback(working, created, updated)
+            raise
+        stack.template, stack.resources = template, working.resources
+        self.stacks[name] = stack
+        for logical_id in [lid for lid in previous if lid not in template["Resources"]]:
+            self._delete(stack, logical_id, previous[logical_id])
+        for logical_id, old in replaced:  # cleanup phase: the replaced physical resources go last
+            if not old.retain:
+                self._delete(stack, logical_id, old)
+
+    def delete_stack(self, name: str) -> None:
+        stack = self.stacks.pop(name)
+        for logical_id in reversed(self._order(stack.template)):
+            deployed = stack.resources.get(logical_id)
+            if deployed is not None and not deployed.retain:
+                self._delete(stack, logical_id, deployed)
+
+    # -- resources --------------------------------------------------------------------------------
+    def _create(self, stack: Stack, logical_id: str, definition: dict[str, Any], props: Any) -> Deployed:
+        kind = definition["Type"]
+        retain = definition.get("DeletionPolicy") == "Retain"
+        if kind.startswith("Custom::Sms"):
+            answer = self._send(stack, logical_id, kind, "Create", props)
+            return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}), retain)
+        if kind in SMS_TYPES:
+            physical, attributes = self._create_sms(stack, logical_id, kind, props)
+            return Deployed(kind, physical, props, attributes, retain)
+        physical = f"{stack.name}-{logical_id}"
+        service = kind.split("::")[1].lower()
+        arn = f"arn:aws:{service}:{stack.region}:{stack.account}:{logical_id}"
+        return Deployed(kind, physical, props, {"Arn": arn}, retain)
+
+    def _update(self, stack: Stack, logical_id: str, definition: dict[str, Any], props: Any, old: Deployed) -> Deployed:
+        kind = definition["Type"]
+        if kind.startswith("Custom::Sms"):
+            answer = self._send(stack, logical_id, kind, "Update", props, old)
+            return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}), old.retain)
+        return self._create(stack, logical_id, definition, props)  # native: replacement
+
+    def _delete(self, stack: Stack, logical_id: str, deployed: Deployed) -> None:
+        if deployed.type.startswith("Custom::Sms"):
+            self._send(stack, logical_id, deployed.type, "Delete", deployed.properties, deployed)
+        else:
+            self._delete_physical(stack, deployed)
+
+    def _delete_physical(self, stack: Stack, deployed: Deployed) -> None:
+        client = self.client_for(stack.account)
+        if deployed.type == "AWS::SMSVOICE::OptOutList":
+            client.delete_opt_out_list(OptOutListName=deployed.physical_id)
+        elif deployed.type == "AWS::SMSVOICE::PhoneNumber":
+            client.release_phone_number(PhoneNumberId=deployed.physical_id)
+        elif deployed.type == "AWS::SMSVOICE::SenderId":
+            sender_id, country = deployed.physical_id.split("|")
+            client.release_sender_id(SenderId=sender_id, IsoCountryCode=country)
+        elif deployed.type == "AWS::SMSVOICE::Pool":
+            client.delete_pool(PoolId=deployed.physical_id)
+
+    def _create_sms(
+        self, stack: Stack, logical_id: str, kind: str, props: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        client = self.client_for(stack.account)
+        if kind == "AWS::SMSVOICE::OptOutList":
+            name = props.get("OptOutListName") or f"{stack.name}-{logical_id}"[:64]
+            answer = client.create_opt_out_list(OptOutListName=name)
+            return name, {"Arn": answer["OptOutListArn"]}
+        if kind == "AWS::SMSVOICE::PhoneNumber":
+            answer = client.request_phone_number(
+                IsoCountryCode=props["IsoCountryCode"],
+                MessageType="TRANSACTIONAL",
+                NumberCapabilities=props["NumberCapabilities"],
+                NumberType=props["NumberType"],
+            )
+            return answer["PhoneNumberId"], {
+                "Arn": answer["PhoneNumberArn"],
+                "PhoneNumberId": answer["PhoneNumberId"],
+                "PhoneNumber": answer["PhoneNumber"],
+            }
+        if kind == "AWS::SMSVOICE::SenderId":
+            answer = client.request_sender_id(SenderId=props["SenderId"], IsoCountryCode=props["IsoCountryCode"])
+            return f"{props['SenderId']}|{props['IsoCountryCode']}", {"Arn": answer["SenderIdArn"]}
+        answer = client.create_pool(OriginationIdentity=props["OriginationIdentities"][0], MessageType="TRANSACTIONAL")
+        return answer["PoolId"], {"Arn": answer["PoolArn"], "PoolId": answer["PoolId"]}
+
+    # -- events -----------------------------------------------------------------------------------
+    def _send(
+        self,
+        stack: Stack,
+        logical_id: str,
+        kind: str,
+        request_type: str,
+        props: Any,
+        old: Deployed | None = None,
+        old_props: Any = None,
+    ) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        event: dict[str, Any] = {
+            "RequestType": request_type,
+            "ServiceToken": props.get("ServiceToken", ""),
+            "ResponseURL": f"{self.sink.url}/{request_id}",
+            "StackId": stack.stack_id,
+            "RequestId": request_id,
+            "ResourceType": kind,
+            "LogicalResourceId": logical_id,
+            "ResourceProperties": _as_strings(props),
+        }
+        if old is not None:
+            event["PhysicalResourceId"] = old.physical_id
+        if request_type == "Update" and old is not None:
+            event["OldResourceProperties"] = _as_strings(old_props if old_props is not None else old.properties)
+        self.use_account(stack.account)
+        self.handler(event, LambdaContext())
+        answers = self.sink.answers_for(request_id)
+        if len(answers) != 1:
+            raise AssertionError(f"{logical_id} {request_type}: expected one answer, got {len(answers)}")
+        self.events.append({"event": event, "answer": answers[0]})
+        if answers[0]["Status"] != "SUCCESS":
+            raise StackOperationError(logical_id, answers[0]["Reason"])
+        return answers[0]
+
+    def _rollback(self, stack: Stack, created: list[str], updated: list[tuple[str, Deployed]]) -> None:
+        for logical_id, old in reversed(updated):
+            current = stack.resources[logical_id]
+            if current.type.startswith("Custom::Sms"):
+                # Old and new swapped; the physical id is the one the failed stack state had.
+                self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
+                if current.physical_id != old.physical_id:
+                    self._send(stack, logical_id, current.type, "Delete", current.properties, current)
+            elif current.physical_id != old.physical_id:
+                self._delete_physical(stack, current)  # what the failed update created goes
+        for logical_id in reversed(created):
+            deployed = stack.resources.get(logical_id)
+            if deployed is not None:
+                self._delete(stack, logical_id, deployed)
+
+    # -- template helpers ---------------------------------------------------------------------------
+    def _order(self, template: dict[str, Any]) -> list[str]:
+        resources = template.get("Resources", {})
+        graph = TopologicalSorter()
+        for logical_id, definition in resources.items():
+            depends = definition.get("DependsOn", [])
+            depends = [depends] if isinstance(depends, str) else depends
+            needs = (references(definition.get("Properties", {})) | set(depends)) & set(resources)
+            graph.add(logical_id, *sorted(needs))
+        return list(graph.static_order())
+
+    def _resolve(self, stack: Stack, value: Any) -> Any:
+        pseudo = {
+            "AWS::Region": stack.region,
+            "AWS::AccountId": stack.account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": stack.name,
+            "AWS::StackId": stack.stack_id,
+        }
+
+        def ref(name: str) -> Any:
+            if name in pseudo:
+                return pseudo[name]
+            return stack.resources[name].physical_id
+
+        def get_att(logical_id: str, attribute: str) -> Any:
+            return stack.resources[logical_id].attributes[attribute]
+
+        return resolve(value, ref, get_att)
+
+
+def _as_strings(value: Any) -> Any:
+    """CloudFormation passes custom resource property scalars as strings."""
+    if isinstance(value, dict):
+        return {k: _as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_strings(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
