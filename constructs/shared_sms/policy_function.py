@@ -175,14 +175,32 @@ class PolicyFunction(Construct):
         if len(self._arns[resource_type.name]) == MAX_LISTED_ARNS_PER_TYPE + 1:
             self._acknowledge_pattern(resource_type)
 
-    def _acknowledge_pattern(self, resource_type: SmsResourceType) -> None:
-        """From here on the type is granted as ``arn:...:<account>:<type>/*`` (see _scoped)."""
+    def _pattern(self, resource_type: SmsResourceType, account: str | None = None) -> str:
+        """``arn:<partition>:sms-voice:<region>:<account>:<type>/*`` for this stack."""
+        return self._stack.format_arn(
+            service="sms-voice",
+            resource=resource_type.name,
+            resource_name="*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            account=account,
+        )
+
+    def _acknowledge_pattern(self, resource_type: SmsResourceType, account: str | None = None) -> None:
+        """From here on the type is granted as a pattern (see _scoped): tell cdk-nag why."""
+        resolved = self._stack.resolve(self._pattern(resource_type, account))
+        if isinstance(resolved, dict):  # cdk-nag names tokens <AWS::Partition>, <AWS::Region>...
+            separator, parts = resolved["Fn::Join"]
+            resolved = separator.join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
         Validations.of(self._access).acknowledge(
             Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5",
-                reason=f"more than {MAX_LISTED_ARNS_PER_TYPE} {resource_type.noun}s would overflow IAM's inline "
-                f"policy size, so the function may manage every {resource_type.noun} of this account and "
-                "region; actions stay limited to the three resource-policy calls",
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resolved}]",
+                reason=f"listing more than {MAX_LISTED_ARNS_PER_TYPE} {resource_type.noun}s one by one would "
+                f"overflow IAM's inline policy size, so this grant covers every {resource_type.noun} of "
+                + (
+                    "this account and region; actions stay the three resource-policy calls"
+                    if account is None
+                    else "the region, in any account; the only action is the type's Describe call"
+                ),
             )
         )
 
@@ -190,7 +208,7 @@ class PolicyFunction(Construct):
         """A shared-resource check will list ``arn``'s type with Describe*."""
         self._checked[resource_type.name].append(arn)
         if len(self._checked[resource_type.name]) == MAX_LISTED_ARNS_PER_TYPE + 1:
-            self._acknowledge_pattern(resource_type)
+            self._acknowledge_pattern(resource_type, account="*")
 
     def _scoped(self, arns_by_type: dict[str, list[str]], account: str | None = None) -> list[str]:
         """The ARNs, or per type one ``arn:...:<type>/*`` pattern once there are too many to list."""
@@ -198,15 +216,7 @@ class PolicyFunction(Construct):
         for resource_type in ALL_TYPES:
             arns = arns_by_type[resource_type.name]
             if len(arns) > MAX_LISTED_ARNS_PER_TYPE:
-                resources.append(
-                    self._stack.format_arn(
-                        service="sms-voice",
-                        resource=resource_type.name,
-                        resource_name="*",
-                        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-                        account=account,
-                    )
-                )
+                resources.append(self._pattern(resource_type, account))
             else:
                 resources.extend(arns)
         return resources

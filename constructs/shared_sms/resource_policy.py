@@ -168,4 +168,3 @@ class ResourcePolicy(Construct):
                     "the resource's region: move this policy to a stack there"
                 )
         return problems
-
