@@ -4,6 +4,7 @@ module, and real boto3 clients for two accounts."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -92,6 +93,17 @@ def client_for(account: str, emulator: SmsVoiceEmulator) -> Any:
         aws_secret_access_key="emulated",
         config=Config(retries={"mode": "standard", "total_max_attempts": 10}),
     )
+
+
+def share(owner_client: Any, arn: str, account: str = CONSUMER, action: str = "sms-voice:SendTextMessage") -> None:
+    """What an owner does by hand: a policy letting ``account`` use ``arn``."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": action,
+        "Resource": arn,
+    }
+    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps({"Statement": [statement]}))
 
 
 @pytest.fixture()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +13,12 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 
-from tests.conftest import ROOT
-
-
-def _cdk() -> list[str]:
-    local = ROOT / "node_modules" / ".bin" / "cdk"
-    if not local.exists():
-        pytest.fail("the pinned CDK CLI is missing: run `make test` (it runs npm ci)")
-    return [str(local)]
+from tests.harness.cdk_cli import cdk_synth
 
 
 @pytest.fixture(scope="module")
 def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    # cdk.json runs `python3 app.py`: make it this interpreter's environment.
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "PATH": path, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    env.pop("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", None)
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
-        env.pop(key, None)  # synth needs no credentials
-    run = subprocess.run(
-        [*_cdk(), "synth", "--quiet", "--output", str(outdir), "-c", "consumerAccount=999988887777"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    return outdir
+    return cdk_synth(tmp_path_factory.mktemp("cdk.out"), consumerAccount="999988887777")
 
 
 def _template(outdir: Path, stack: str) -> dict[str, Any]:

@@ -33,8 +33,12 @@ class SmsResourceBase(Resource):
         """True when the ARN's account is known and differs from the stack's: its policy
         belongs to that account, so this stack can only grant its own principals."""
         if self._foreign is None:
-            stack_account, mine = StackFacts.of(self).account, self.env.account
-            self._foreign = not is_unresolved(stack_account) and not is_unresolved(mine) and mine != stack_account
+            arn = self.resource_arn
+            if is_unresolved(arn):
+                self._foreign = False  # created here, or only known at deploy time
+            else:
+                stack_account = StackFacts.of(self).account
+                self._foreign = not is_unresolved(stack_account) and arn.split(":")[4] != stack_account
         return self._foreign
 
     def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:

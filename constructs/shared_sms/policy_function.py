@@ -149,10 +149,15 @@ class PolicyFunction(Construct):
         )
         # Custom resources reference the function, so they also wait for its permissions.
         self.function.node.add_dependency(access)
+        self._service_token = self.function.function_arn
+
+    @property
+    def stack(self) -> Stack:
+        return self._stack
 
     @property
     def service_token(self) -> str:
-        return self.function.function_arn
+        return self._service_token
 
     def arn_key(self, arn: str) -> str:
         """A key that is equal for two ARNs when CloudFormation would resolve them equally."""

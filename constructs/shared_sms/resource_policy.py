@@ -7,12 +7,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import CfnResource, Lazy, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Lazy, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from .policy_checks import check_policy
-from .policy_function import PolicyFunction, Producer, StackFacts
+from .policy_function import PolicyFunction, Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class ResourcePolicy(Construct):
         self.allow_public = allow_public
         self.document = policy_document or iam.PolicyDocument()
         self._rendered_cache: Any = None
-        function = PolicyFunction.of(self)
+        self._function = function = PolicyFunction.of(self)
         function.register(self, resource.resource_type, resource.resource_arn)
 
         properties: dict[str, Any] = {
@@ -96,8 +96,8 @@ class ResourcePolicy(Construct):
         """The document as CloudFormation JSON, with the partition inlined where the stack's
         region pins it. Computed once, at synth time, after every statement was added."""
         if self._rendered_cache is None:
-            function = PolicyFunction.of(self)
-            self._rendered_cache = inline_partition(Stack.of(self).resolve(self.document), function.partition)
+            function = self._function
+            self._rendered_cache = inline_partition(function.stack.resolve(self.document), function.partition)
         return self._rendered_cache
 
     def _policy_json(self) -> Any:
@@ -106,8 +106,8 @@ class ResourcePolicy(Construct):
         if not contains_intrinsic(rendered):
             # What Stack.to_json_string renders for literal values, without the round trips.
             return json.dumps(rendered, separators=(",", ":"), ensure_ascii=False)
-        stack = Stack.of(self)
-        return inline_partition(stack.resolve(stack.to_json_string(self.document)), PolicyFunction.of(self).partition)
+        stack = self._function.stack
+        return inline_partition(stack.resolve(stack.to_json_string(self.document)), self._function.partition)
 
     @classmethod
     def for_resource(cls, resource: SmsResourceBase) -> ResourcePolicy:
@@ -146,7 +146,7 @@ class ResourcePolicy(Construct):
             for e in check_policy(
                 self._rendered() or {},
                 resource_type=self.resource.resource_type,
-                resource_arn=Stack.of(self).resolve(arn) if is_unresolved(arn) else arn,
+                resource_arn=self._function.stack.resolve(arn) if is_unresolved(arn) else arn,
                 allow_public=self.allow_public,
             )
         ]
@@ -158,9 +158,9 @@ class ResourcePolicy(Construct):
         if is_unresolved(arn):
             return []
         match = self.resource.resource_type.parse_arn(arn)
-        facts = StackFacts.of(self)
+        function = self._function
         problems = []
-        for part, stack_value in (("region", facts.region), ("account", facts.account)):
+        for part, stack_value in (("region", function.region), ("account", function.account)):
             if not is_unresolved(stack_value) and match[part] != stack_value:
                 problems.append(
                     f"{self.node.path}: {arn} is in {part} {match[part]} but the stack deploys to "

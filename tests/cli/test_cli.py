@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from shared_sms import PhoneNumber
 from shared_sms.cli import main
 from shared_sms.cli.drift import declared_policies
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for
+from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, share
 from tests.harness.cloudformation import CustomResource
 
 
@@ -28,16 +28,6 @@ def _as(monkeypatch: pytest.MonkeyPatch, emulator: Any, account: str) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
-def _share(owner_client: Any, arn: str) -> None:
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{CONSUMER}:root"},
-        "Action": "sms-voice:SendTextMessage",
-        "Resource": arn,
-    }
-    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps({"Statement": [statement]}))
-
-
 @pytest.fixture()
 def shared_estate(owner_client: Any, phone_number_arn: str, opt_out_list_arn: str) -> set[str]:
     """The owner shares a pool, a number and an opt-out list; a second number stays private."""
@@ -46,7 +36,7 @@ def shared_estate(owner_client: Any, phone_number_arn: str, opt_out_list_arn: st
         IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
     )
     for arn in (pool, phone_number_arn, opt_out_list_arn):
-        _share(owner_client, arn)
+        share(owner_client, arn)
     return {pool, phone_number_arn, opt_out_list_arn}
 
 
@@ -95,7 +85,7 @@ def test_policy_get_prints_the_policy_or_says_none(
     opt_out_list_arn: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _share(owner_client, phone_number_arn)
+    share(owner_client, phone_number_arn)
     _as(monkeypatch, emulator, OWNER)
     assert main(["policy", "get", phone_number_arn]) == 0
     assert json.loads(capsys.readouterr().out)["Statement"][0]["Resource"] == phone_number_arn
@@ -173,7 +163,7 @@ def test_policy_diff_reports_in_sync_then_drift_after_out_of_band_put(
     assert main(["policy", "diff", "--app", str(tmp_path)]) == 0
     assert capsys.readouterr().out.startswith(f"in sync: {phone_number_arn}")
 
-    _share(owner_client, phone_number_arn)  # someone replaces it by hand
+    share(owner_client, phone_number_arn)  # someone replaces it by hand
     assert main(["policy", "diff", "--app", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert out.startswith(f"drift: {phone_number_arn}") and "--- template (Producer)" in out and "+++ live" in out

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONSUMER, OWNER, REGION, ROOT, access_key_for, client_for
+from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for
+from tests.harness.cdk_cli import cdk_synth
 from tests.harness.deploy import LocalCloudFormation, StackOperationError
 
 NEW_CONSUMER = "777788889999"
@@ -32,18 +30,7 @@ def synth(outdir: Path, **context: str) -> Path:
     key = frozenset(context.items())
     if key in _SYNTHESIZED:
         return _SYNTHESIZED[key]
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "PATH": path, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    args = [arg for key, value in context.items() for arg in ("-c", f"{key}={value}")]
-    run = subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "cdk"), "synth", "--quiet", "--output", str(outdir), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
+    cdk_synth(outdir, **context)
     _SYNTHESIZED[key] = outdir
     return outdir
 

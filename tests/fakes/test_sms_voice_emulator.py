@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
@@ -10,22 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for
-
-
-def _share(owner_client: Any, arn: str, account: str = CONSUMER) -> None:
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "sms-voice:DescribeOptOutLists",
-                "Resource": arn,
-            }
-        ],
-    }
-    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps(policy))
+from tests.conftest import OWNER, REGION, access_key_for, client_for, share
 
 
 def test_arns_use_the_real_formats(owner_client: Any) -> None:
@@ -65,7 +49,7 @@ def test_shared_resources_show_up_for_the_consumer_only_while_shared(
     emulator: Any, owner_client: Any, consumer_client: Any, opt_out_list_arn: str
 ) -> None:
     assert consumer_client.describe_opt_out_lists(Owner="SHARED")["OptOutLists"] == []
-    _share(owner_client, opt_out_list_arn)
+    share(owner_client, opt_out_list_arn)
     shared = consumer_client.describe_opt_out_lists(Owner="SHARED")["OptOutLists"]
     assert [o["OptOutListArn"] for o in shared] == [opt_out_list_arn]
     assert consumer_client.describe_opt_out_lists(Owner="SELF")["OptOutLists"] == []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for
+from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, share
 from tests.harness.cloudformation import STACK_ID, CustomResource
 
 CONSUMER_STACK = STACK_ID.replace(OWNER, CONSUMER).replace("SmsProducer", "SmsConsumer")
@@ -35,16 +34,6 @@ def check(consumer_function: Any, sink: Any) -> CustomResource:
     return resource
 
 
-def _share(owner_client: Any, arn: str) -> None:
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{CONSUMER}:root"},
-        "Action": "sms-voice:SendTextMessage",
-        "Resource": arn,
-    }
-    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps({"Statement": [statement]}))
-
-
 def _check_event(check: CustomResource, arn: str, request_type: str = "Create") -> dict[str, Any]:
     event = check.event(request_type, {"ResourceArn": arn})
     event["ResourceType"] = "Custom::SmsSharedResourceCheck"
@@ -54,7 +43,7 @@ def _check_event(check: CustomResource, arn: str, request_type: str = "Create") 
 def test_check_passes_for_a_shared_number_and_exposes_its_fields(
     check: CustomResource, owner_client: Any, phone_number_arn: str
 ) -> None:
-    _share(owner_client, phone_number_arn)
+    share(owner_client, phone_number_arn)
     answer = check.send(_check_event(check, phone_number_arn))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert answer["PhysicalResourceId"] == phone_number_arn
@@ -73,13 +62,13 @@ def test_check_finds_a_shared_sender_id_with_filters_and_a_pool_past_the_first_p
     check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
 ) -> None:
     sender = owner_client.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
-    _share(owner_client, sender)
+    share(owner_client, sender)
     pools = [
         owner_client.create_pool(OriginationIdentity=phone_number_arn, MessageType="TRANSACTIONAL")["PoolArn"]
         for _ in range(105)
     ]
     for arn in pools:
-        _share(owner_client, arn)
+        share(owner_client, arn)
     last = sorted(pools)[-1]
 
     assert check.send(_check_event(check, sender))["Status"] == "SUCCESS"
