@@ -356,6 +356,33 @@ def bench_lifecycle(report: Report, policies: int) -> None:
         sink.stop()
 
 
+# Why a goal can be missed, and what would fix it (written under the results when it happens).
+MISSED = {
+    "synth time": (
+        "Every shared resource costs about fifteen calls from Python into the jsii Node process (the import "
+        "construct, the ResourcePolicy construct, its PolicyDocument, the statement and its principal, the "
+        "CfnResource, the lazy Policy value, the validation hook) where the native L1 costs one. Synthesis "
+        "proper is close to native (literal policies are rendered in Python); construction is what remains. "
+        "Fix: a bulk API that shares many ARNs through one construct, or assembling statements as plain "
+        "Python data with one CfnResource per ARN."
+    ),
+    "service calls per Delete": (
+        "Delete reads the policy first to see whose it is (README, 'Who owns a policy'). A blind Delete would "
+        "remove a policy another stack has since written with REPLACE, which the runtime issue forbids. Fix: "
+        "only a conditional delete in the service (for example by policy hash) would allow one call."
+    ),
+    "concurrent creates": (
+        "The 10 s floor counts one call per event. A Create makes three (ownership Get, Put, read-back Get), "
+        "so its own floor at 20 requests per second is three times higher; the value's note gives the ratio "
+        "to that. Dropping the read-back (eventual consistency) or the ownership check (foreign policies) "
+        "would trade correctness for speed."
+    ),
+    "concurrent deletes": (
+        "Two calls per Delete (see above) double the floor; the rest is the retries' jittered backoff."
+    ),
+}
+
+
 # -- the report -----------------------------------------------------------------------------------------------
 def machine() -> str:
     def version(command: list[str]) -> str:
@@ -394,6 +421,8 @@ def write(report: Report, path: Path) -> None:
         met = "" if row.met is None else ("yes" if row.met else "**no**")
         note = f" ({row.note})" if row.note else ""
         rows.append(f"| {row.figure} | {row.value}{note} | {row.goal} | {met} |")
+    missed = [row for row in report.rows if row.met is False]
+    reasons = [f"- **{row.figure}**: {text}" for row in missed for key, text in MISSED.items() if key in row.figure]
     mode = "quick smoke run (not for comparison)" if report.quick else "full run"
     path.write_text(
         "\n\n".join(
@@ -403,6 +432,7 @@ def write(report: Report, path: Path) -> None:
                 "`.venv/bin/python bench/run.py` after `make test` has set up the environment.",
                 "## Machine and versions\n\n" + machine(),
                 "## Results\n\n" + "\n".join(rows),
+                *(["## Goals missed: why, and what would fix it\n\n" + "\n".join(reasons)] if reasons else []),
                 *report.tables,
             ]
         )
