@@ -23,33 +23,7 @@ from .properties import PolicyProperties, is_sms_voice_arn
 logger = logging.getLogger(__name__)
 
 # Read-back after Put: the service is eventually consistent (Terraform waits about 2 minutes).
-READBACK_DELAYS = (
-    0.2,
-    0.4,
-    0.8,
-    1.6,
-    3.2,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-    5.0,
-)
+READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20  # about two minutes in all, bounded by the deadline
 SAFETY_MARGIN_S = 5.0  # stop waiting this long before the Lambda deadline, so FAILED still gets out
 
 
