@@ -295,3 +295,15 @@ def test_fails_malformed_events_with_clear_reason(
 def test_event_without_response_url_is_logged_not_crashed(function: Any, caplog: pytest.LogCaptureFixture) -> None:
     function.handler({"RequestType": "Create"}, None)
     assert "cannot answer" in caplog.text
+
+
+def test_fails_fast_with_the_services_code_and_reason(
+    resource: CustomResource, consumer_client: Any, emulator: Any
+) -> None:
+    # A resource of another account: the service answers ValidationException (RESOURCE_NOT_ACCESSIBLE).
+    arn = consumer_client.create_opt_out_list(OptOutListName="theirs")["OptOutListArn"]
+    emulator.state.calls.clear()
+    answer = resource.create(ResourceArn=arn, Policy=policy_json(CONSUMER, arn=arn))
+    assert answer["Status"] == "FAILED"
+    assert "ValidationException (RESOURCE_NOT_ACCESSIBLE)" in answer["Reason"] and arn in answer["Reason"]
+    assert emulator.call_count("GetResourcePolicy") == 1  # not retried
