@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import platform
 import statistics
@@ -19,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,48 +202,14 @@ def bench_function(report: Report, repetitions: int) -> None:
 
 
 # -- lifecycle against the emulator -----------------------------------------------------------------------
-def _environment(event: dict[str, Any], start: Any) -> None:
-    try:
-        import index
-
-        from shared_sms_function.client import sms_voice_client
-
-        index.CLIENT = sms_voice_client(REGION)
-        start.wait()
-        index.handler(event, _Context())
-    finally:
-        os._exit(0)
-
-
-class _Context:
-    function_name, aws_request_id = "bench", "bench"
-
-    def __init__(self) -> None:
-        self._deadline = time.monotonic() + 300
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self._deadline - time.monotonic()) * 1000)
-
-
-def _storm(events: list[dict[str, Any]]) -> float:
-    context = multiprocessing.get_context("fork")
-    start = context.Barrier(len(events) + 1, timeout=120)
-    workers = [context.Process(target=_environment, args=(event, start)) for event in events]
-    for worker in workers:
-        worker.start()
-    start.wait()
-    began = time.perf_counter()
-    for worker in workers:
-        worker.join(timeout=600)
-    return time.perf_counter() - began
-
-
 def bench_lifecycle(report: Report, policies: int) -> None:
     import boto3
 
+    from tests.conftest import new_phone_number
     from tests.fakes.sms_voice import SmsVoiceEmulator
-    from tests.harness.cloudformation import STACK_ID, LambdaContext, policy_json
+    from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
     from tests.harness.https_sink import HttpsSink
+    from tests.harness.storm import run_concurrently
 
     workdir = Path(tempfile.mkdtemp())
     with SmsVoiceEmulator() as emulator:
@@ -265,27 +229,11 @@ def bench_lifecycle(report: Report, policies: int) -> None:
         import index
 
         owner = boto3.client("pinpoint-sms-voice-v2", region_name=REGION, endpoint_url=emulator.url)
-        arns = [
-            owner.request_phone_number(
-                IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
-            )["PhoneNumberArn"]
-            for _ in range(policies)
-        ]
+        arns = [new_phone_number(owner) for _ in range(policies)]
 
         def event(kind: str, index_: int, arn: str, accounts: tuple[str, ...] = (CONSUMER,)) -> dict[str, Any]:
-            request_id = str(uuid.uuid4())
-            body = {
-                "RequestType": kind,
-                "ResponseURL": f"{sink.url}/{request_id}",
-                "StackId": STACK_ID,
-                "RequestId": request_id,
-                "ResourceType": "Custom::SmsResourcePolicy",
-                "LogicalResourceId": f"Policy{index_}",
-                "ResourceProperties": {"ResourceArn": arn, "Policy": policy_json(*accounts, arn=arn)},
-            }
-            if kind != "Create":
-                body["PhysicalResourceId"] = arn
-            return body
+            resource = CustomResource(handler=index.handler, sink=sink, logical_id=f"Policy{index_}", physical_id=arn)
+            return resource.event(kind, {"ResourceArn": arn, "Policy": policy_json(*accounts, arn=arn)})
 
         def calls(run: Any) -> int:
             emulator.state.calls.clear()
@@ -324,20 +272,15 @@ def bench_lifecycle(report: Report, policies: int) -> None:
 
         # The storm: every event at once, the service throttling at 20 requests per second.
         emulator.reset()
-        arns = [
-            owner.request_phone_number(
-                IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
-            )["PhoneNumberArn"]
-            for _ in range(policies)
-        ]
+        arns = [new_phone_number(owner) for _ in range(policies)]
         emulator.state.calls.clear()
         emulator.faults.rate_limit_rps = 20.0
         creates = [event("Create", i, arn) for i, arn in enumerate(arns)]
-        create_s = _storm(creates)
+        create_s = run_concurrently(creates)
         throttled = emulator.faults.throttled
         deletes_ev = [event("Delete", i, arn) for i, arn in enumerate(arns)]
         emulator.state.calls.clear()
-        delete_s = _storm(deletes_ev)
+        delete_s = run_concurrently(deletes_ev)
         answers = [sink.answers_for(e["RequestId"]) for e in creates + deletes_ev]
         failures = sum(1 for a in answers if len(a) != 1 or a[0]["Status"] != "SUCCESS")
         floor = policies / 20.0

@@ -83,16 +83,25 @@ def resource(function: Any, sink: HttpsSink, emulator: SmsVoiceEmulator) -> Cust
     return CustomResource(handler=function.handler, sink=sink)
 
 
-def client_for(account: str, emulator: SmsVoiceEmulator) -> Any:
-    """A plain boto3 client acting as ``account``, retrying like a patient caller (faults tests)."""
+def client_for(account: str, emulator: SmsVoiceEmulator, config: Config | None = None) -> Any:
+    """A plain boto3 client acting as ``account``; by default it retries like a patient caller
+    (the faults tests), ``config`` overrides that."""
     return boto3.client(
         "pinpoint-sms-voice-v2",
         region_name=REGION,
         endpoint_url=emulator.url,
         aws_access_key_id=access_key_for(account),
         aws_secret_access_key="emulated",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 10}),
+        config=config or Config(retries={"mode": "standard", "total_max_attempts": 10}),
     )
+
+
+def new_phone_number(client: Any) -> str:
+    """Request a simulator number (the emulator accepts any) and return its ARN."""
+    number = client.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
+    )
+    return str(number["PhoneNumberArn"])
 
 
 def share(owner_client: Any, arn: str, account: str = CONSUMER, action: str = "sms-voice:SendTextMessage") -> None:
@@ -123,7 +132,4 @@ def opt_out_list_arn(owner_client: Any) -> str:
 
 @pytest.fixture()
 def phone_number_arn(owner_client: Any) -> str:
-    number = owner_client.request_phone_number(
-        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
-    )
-    return str(number["PhoneNumberArn"])
+    return new_phone_number(owner_client)

@@ -95,7 +95,7 @@ class SmsResourceBase(Resource):
                 actions=[f"sms-voice:{a}" for a in actions],
                 principals=[iam.ServicePrincipal(service)],
                 resources=[self.resource_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": source_account or Stack.of(self).account}},
+                conditions={"StringEquals": {"aws:SourceAccount": source_account or StackFacts.of(self).account}},
             )
         )
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from shared_sms import PhoneNumber
 from shared_sms.cli import main
 from shared_sms.cli.drift import declared_policies
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, share
+from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, new_phone_number, share
 from tests.harness.cloudformation import CustomResource
 
 
@@ -32,9 +32,7 @@ def _as(monkeypatch: pytest.MonkeyPatch, emulator: Any, account: str) -> None:
 def shared_estate(owner_client: Any, phone_number_arn: str, opt_out_list_arn: str) -> set[str]:
     """The owner shares a pool, a number and an opt-out list; a second number stays private."""
     pool = owner_client.create_pool(OriginationIdentity=phone_number_arn, MessageType="TRANSACTIONAL")["PoolArn"]
-    owner_client.request_phone_number(
-        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
-    )
+    new_phone_number(owner_client)  # stays private
     for arn in (pool, phone_number_arn, opt_out_list_arn):
         share(owner_client, arn)
     return {pool, phone_number_arn, opt_out_list_arn}

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for
+from shared_sms.cli.inventory import LISTINGS
+from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for, new_phone_number
 from tests.harness.cdk_cli import cdk_synth
 from tests.harness.deploy import LocalCloudFormation, StackOperationError
 
@@ -59,43 +60,28 @@ def cloudformation(function: Any, sink: Any, emulator: Any) -> Iterator[LocalClo
 def policies(client: Any) -> dict[str, str]:
     """Every policy the owner account has, by ARN."""
     found = {}
-    for operation, key, arn_key in (
-        ("describe_pools", "Pools", "PoolArn"),
-        ("describe_phone_numbers", "PhoneNumbers", "PhoneNumberArn"),
-        ("describe_sender_ids", "SenderIds", "SenderIdArn"),
-        ("describe_opt_out_lists", "OptOutLists", "OptOutListArn"),
-    ):
-        for page in client.get_paginator(operation).paginate():
-            for item in page[key]:
+    for listing in LISTINGS:
+        for page in client.get_paginator(listing.operation).paginate():
+            for item in page[listing.items_key]:
                 with contextlib.suppress(client.exceptions.ResourceNotFoundException):
-                    found[item[arn_key]] = client.get_resource_policy(ResourceArn=item[arn_key])["Policy"]
+                    arn = item[listing.arn_key]
+                    found[arn] = client.get_resource_policy(ResourceArn=arn)["Policy"]
     return found
 
 
 def shared_with(client: Any) -> set[str]:
-    arns = set()
-    for operation, key, arn_key in (
-        ("describe_pools", "Pools", "PoolArn"),
-        ("describe_phone_numbers", "PhoneNumbers", "PhoneNumberArn"),
-        ("describe_sender_ids", "SenderIds", "SenderIdArn"),
-        ("describe_opt_out_lists", "OptOutLists", "OptOutListArn"),
-    ):
-        for page in client.get_paginator(operation).paginate(Owner="SHARED"):
-            arns |= {item[arn_key] for item in page[key]}
-    return arns
-
-
-def _number(client: Any) -> str:
-    return str(
-        client.request_phone_number(
-            IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="SIMULATOR"
-        )["PhoneNumberArn"]
-    )
+    """Every ARN other accounts share with the client's account."""
+    return {
+        item[listing.arn_key]
+        for listing in LISTINGS
+        for page in client.get_paginator(listing.operation).paginate(Owner="SHARED")
+        for item in page[listing.items_key]
+    }
 
 
 def run_scenario(cloudformation: LocalCloudFormation, emulator: Any, tmp: Path, inject: Any = None) -> None:
     owner, consumer = client_for(OWNER, emulator), client_for(CONSUMER, emulator)
-    number, second_number = _number(owner), _number(owner)
+    number, second_number = new_phone_number(owner), new_phone_number(owner)
     sender = owner.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
     # A sender ID whose policy another team attached by hand: nothing here may touch it.
     guarded = owner.request_sender_id(SenderId="GUARDED", IsoCountryCode="GB")["SenderIdArn"]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import OWNER, REGION, access_key_for, client_for, share
+from tests.conftest import OWNER, client_for, share
 
 
 def test_arns_use_the_real_formats(owner_client: Any) -> None:
@@ -93,14 +92,7 @@ def test_no_policy_is_a_404_of_type_policy_or_an_empty_document(
 
 
 def test_injected_throttling_and_5xx_reach_a_client_without_retries(emulator: Any, opt_out_list_arn: str) -> None:
-    client = boto3.client(
-        "pinpoint-sms-voice-v2",
-        region_name=REGION,
-        endpoint_url=emulator.url,
-        aws_access_key_id=access_key_for(OWNER),
-        aws_secret_access_key="emulated",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
+    client = client_for(OWNER, emulator, Config(retries={"mode": "standard", "total_max_attempts": 1}))
     emulator.faults.throttle_next, emulator.faults.fail_next = 1, 1
     codes = []
     for _ in range(2):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CONSUMER
-from tests.harness.cloudformation import CustomResource, policy_json
+from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
 
 OTHER_CONSUMER = "777788889999"
 
@@ -118,7 +118,7 @@ def test_failed_update_then_rollback_restores_old_policy_byte_for_byte(
         resource.event(
             "Update", {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
         ),
-        context=_short_context(12),
+        context=LambdaContext(timeout_s=12),
     )
     assert failed["Status"] == "FAILED"
     emulator.faults.visibility_delay_s = 0
@@ -253,17 +253,11 @@ def test_timeout_near_deadline_still_answers_failed_once(
         resource.event(
             "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
         ),
-        context=_short_context(1.5),
+        context=LambdaContext(timeout_s=1.5),
     )
     emulator.faults.latency_s = 0
     assert answer["Status"] == "FAILED" and "time" in answer["Reason"]
     assert attached(owner_client, phone_number_arn) is None  # nothing written after the FAILED answer
-
-
-def _short_context(seconds: float) -> Any:
-    from tests.harness.cloudformation import LambdaContext
-
-    return LambdaContext(timeout_s=seconds)
 
 
 @pytest.mark.parametrize(

@@ -93,10 +93,7 @@ class CustomResource:
     def update(self, **properties: Any) -> dict[str, Any]:
         answer = self.send(self.event("Update", properties))
         if answer["Status"] == "SUCCESS":
-            old_physical = self.physical_id
-            self.physical_id = answer["PhysicalResourceId"]
-            self.replaced_physical_id = old_physical if old_physical != self.physical_id else None
-            self.properties_before, self.properties = self.properties, dict(properties)
+            self.physical_id, self.properties = answer["PhysicalResourceId"], dict(properties)
         return answer
 
     def delete(self, physical_id: str | None = None) -> dict[str, Any]:

@@ -1,0 +1,44 @@
+"""Many events at once, each in its own forked process, as Lambda runs concurrent events
+(one execution environment each)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from typing import Any
+
+from .cloudformation import LambdaContext
+
+
+def _lambda_environment(event: dict[str, Any], start: Any) -> None:
+    """One execution environment: its own client, then one invocation, then a hard exit
+    (the forked copy of the parent must not run the parent's exit handlers)."""
+    try:
+        import index
+
+        from shared_sms_function.client import sms_voice_client
+
+        # A forked process must not share the parent's pooled connections.
+        index.CLIENT = sms_voice_client(os.environ["AWS_REGION"])
+        start.wait()  # every environment is ready: the events hit the service at once
+        index.handler(event, LambdaContext())
+    finally:
+        os._exit(0)
+
+
+def run_concurrently(events: list[dict[str, Any]]) -> float:
+    """Send every event to ``lambda/index.py`` at the same moment; seconds until all finished.
+
+    ``index`` must already be importable (its folder on sys.path) in this process.
+    """
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(len(events) + 1, timeout=120)
+    workers = [context.Process(target=_lambda_environment, args=(event, start)) for event in events]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    for worker in workers:
+        worker.join(timeout=600)
+    return time.perf_counter() - began
