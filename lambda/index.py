@@ -92,7 +92,8 @@ def update(event: dict[str, Any], context: Any) -> str:
 def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
         return  # a check changes nothing, so deleting it undoes nothing
-    outcome = lifecycle.delete_policy(CLIENT, event["PhysicalResourceId"], _owner(event))
+    deadline = lifecycle.Deadline.of(context)
+    outcome = lifecycle.delete_policy(CLIENT, event["PhysicalResourceId"], _owner(event), deadline)
     logger.info({"message": outcome, "resourceArn": event["PhysicalResourceId"]})
 
 

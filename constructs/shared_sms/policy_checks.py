@@ -17,8 +17,9 @@ from .tokens import is_intrinsic
 
 MAX_POLICY_CHARS = 10_000
 # The function stamps an ownership marker into every statement's Sid at deploy
-# time (lambda/shared_sms_function/ownership.py); reserve room for it here.
-SID_MARKER_RESERVE = 32
+# time (lambda/shared_sms_function/ownership.py): `"Sid":"",` plus
+# SharedSms<8 hex>R<8 hex><index>; reserve room for it here.
+SID_MARKER_RESERVE = 40
 
 # Longest plausible values of intrinsics, for the size estimate.
 _PSEUDO_LENGTHS = {

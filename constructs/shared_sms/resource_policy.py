@@ -22,12 +22,20 @@ RESOURCE_TYPE = "Custom::SmsResourcePolicy"
 
 
 class OnExistingPolicy(StrEnum):
-    """What the function does when the resource already has a policy it did not write."""
+    """What the function does with statements on the resource that this stack did not write
+    (written by AWS, the console, RAM, a person or another stack).
 
+    In every mode the stack owns only the statements that carry its ownership marker
+    (README, "Who owns a policy"), keeps statements it wrote under another logical id
+    (a renamed construct) and on delete removes only its own.
+    """
+
+    MERGE = "MERGE"
+    """Keep them beside this stack's statements (default)."""
     FAIL = "FAIL"
-    """Fail the deployment and leave the existing policy alone (default)."""
+    """Fail the deployment and leave the policy unchanged."""
     REPLACE = "REPLACE"
-    """Overwrite the existing policy; it is not restored when this one is deleted."""
+    """Overwrite them; they are not restored when this policy is deleted."""
 
 
 @jsii.implements(IValidation)
@@ -49,8 +57,9 @@ class ResourcePolicy(Construct):
 
     :param resource: the resource the policy is attached to (created or imported).
     :param policy_document: initial statements. Default: empty; add with ``add_statements``.
-    :param on_existing_policy: ``FAIL`` (default) refuses to overwrite a policy this
-        stack did not write; ``REPLACE`` overwrites it.
+    :param on_existing_policy: what to do with statements this stack did not write:
+        ``MERGE`` (default) keeps them beside ours, ``FAIL`` refuses to deploy,
+        ``REPLACE`` overwrites them.
     :param allow_public: allow ``"*"`` principals without a condition. Default: False.
     :param removal_policy: ``DESTROY`` (default) deletes the policy with the stack;
         ``RETAIN`` leaves it attached.
@@ -63,7 +72,7 @@ class ResourcePolicy(Construct):
         *,
         resource: SmsResourceBase,
         policy_document: iam.PolicyDocument | None = None,
-        on_existing_policy: OnExistingPolicy | str = OnExistingPolicy.FAIL,
+        on_existing_policy: OnExistingPolicy | str = OnExistingPolicy.MERGE,
         allow_public: bool = False,
         removal_policy: RemovalPolicy | None = None,
     ) -> None:
@@ -71,7 +80,9 @@ class ResourcePolicy(Construct):
         try:
             self.on_existing_policy = OnExistingPolicy(on_existing_policy)
         except ValueError:
-            raise ValueError(f"on_existing_policy must be 'FAIL' or 'REPLACE', got {on_existing_policy!r}") from None
+            raise ValueError(
+                f"on_existing_policy must be 'MERGE', 'FAIL' or 'REPLACE', got {on_existing_policy!r}"
+            ) from None
         self.resource = resource
         self.allow_public = allow_public
         self.document = policy_document or iam.PolicyDocument()
@@ -85,7 +96,7 @@ class ResourcePolicy(Construct):
             # Lazy: statements added after this point are still rendered.
             "Policy": Lazy.any(Producer(self._policy_json)),
         }
-        if self.on_existing_policy is not OnExistingPolicy.FAIL:
+        if self.on_existing_policy is not OnExistingPolicy.MERGE:  # the function's default: left out
             properties["OnExistingPolicy"] = self.on_existing_policy.value
         self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
         if removal_policy is not None:

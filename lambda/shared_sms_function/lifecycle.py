@@ -1,14 +1,27 @@
-"""Create, update and delete of one resource policy, as pure functions of a boto3 client.
+"""Create, update and delete of one resource's statements, as pure functions of a boto3 client.
 
-Calls per event: Create = Get + Put + Get (read-back); Update on the same ARN =
-Put + Get; Delete = Get (ownership) + Delete. See ownership.py for the rule
-that keeps Delete away from policies other stacks wrote.
+A custom resource owns only the statements that carry its marker (ownership.py).
+Every event converges the live policy to "what others have, plus ours":
+
+1. Get the live policy; split it into ours, the same stack's other resources', foreign.
+2. Merge: keep the foreign statements (MERGE), refuse them (FAIL) or drop them
+   (REPLACE); always keep the same stack's; put ours (none on Delete) beside them.
+3. Write the merge (Put, or Delete when nothing is left); skip it when the live
+   policy already means the same.
+4. Confirm: read back until ours show as written. There is no conditional Put, so a
+   writer that read before our write may still drop our statements with its own: the
+   first read-back waits a settling time longer than our own read-to-write gap, and
+   when it finds our statements gone it merges again (bounded).
+
+Calls per event with nothing else writing: Get + Put/Delete + Get; one Get when the
+live policy already holds what we would write.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,15 +29,24 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
 from .errors import PolicyError, describe_client_error, error_code
-from .ownership import Owner, canonical, sha256_of
-from .properties import PolicyProperties, is_sms_voice_arn
+from .ownership import Owner
+from .properties import FAIL, MAX_POLICY_CHARS, MERGE, REPLACE, PolicyProperties, is_sms_voice_arn
 
 logger = logging.getLogger(__name__)
 
-# Read-back after Put: the service is eventually consistent (Terraform waits about 2 minutes).
-READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20  # about two minutes in all, bounded by the deadline
 SAFETY_MARGIN_S = 5.0  # stop waiting this long before the Lambda deadline, so FAILED still gets out
+# Settling before the first read-back: at least SETTLE_MIN_S, plus twice our own
+# read-to-write gap (a concurrent writer that read before our Put is about as slow as we
+# were), plus jitter so writers that collided do not collide again in step.
+SETTLE_MIN_S = 0.25
+SETTLE_JITTER_S = 0.25
+# Then, while the service still shows the state we read (read-after-write lag), poll
+# with these delays: about two minutes in all (Terraform waits as long), bounded by the deadline.
+READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20
+MAX_MERGES = 10  # rounds of merge-write-confirm while other writers keep dropping ours
+VERSION = "2012-10-17"
 
 
 class MissingResourceError(PolicyError):
@@ -52,6 +74,14 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Live:
+    """What GetResourcePolicy showed: the policy (None: no policy) and when it was stored."""
+
+    policy: dict[str, Any] | None
+    created_timestamp: str = ""
+
+
+@dataclass(frozen=True)
 class Applied:
     """What CloudFormation gets back: the physical id and the Data attributes."""
 
@@ -68,120 +98,219 @@ class Applied:
         }
 
 
-def get_policy(client: Any, arn: str) -> dict[str, Any] | None:
-    """The attached policy, or None when there is none (404 of type policy, or ``"{}"``).
+# -- the three events ----------------------------------------------------------------------------
+def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: Deadline) -> Applied:
+    """Put this resource's statements on the ARN, beside (MERGE), instead of (REPLACE) or
+    never over (FAIL) what others wrote there."""
+    ours = owner.stamp(statements_of(props.policy))
+    version = str(props.policy.get("Version") or VERSION)
+    live, _ = converge(client, props.resource_arn, owner, ours, props.on_existing_policy, deadline, version)
+    return Applied(
+        resource_arn=props.resource_arn,
+        created_timestamp=live.created_timestamp,
+        policy_sha256=sha256_of({"Version": version, "Statement": ours}),
+    )
 
-    Raises PolicyError when the resource itself does not exist or the call fails.
+
+def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
+    """Same ARN: converge to the new statements, with the same ownership rules as Create
+    (a rollback is this with the old properties). New ARN: create there; CloudFormation
+    then deletes ours from the old one."""
+    if props.resource_arn == physical_id:
+        return create_policy(client, props, owner, deadline)
+    try:
+        return create_policy(client, props, owner, deadline)
+    except PolicyError:
+        # CloudFormation keeps the old physical id, so nothing would ever remove what this
+        # attempt wrote on the new ARN: remove it now. A failing cleanup must not hide why.
+        try:
+            delete_policy(client, props.resource_arn, owner, deadline)
+        except PolicyError as cleanup:
+            logger.error({"message": f"cleanup after a failed replacement failed: {cleanup}"})
+        raise
+
+
+def delete_policy(client: Any, physical_id: str, owner: Owner, deadline: Deadline) -> str:
+    """Remove this resource's statements and nothing else. Returns what happened."""
+    if not is_sms_voice_arn(physical_id):
+        # A Create that failed before answering with an ARN wrote nothing.
+        return "nothing to delete: the physical id is not an sms-voice ARN"
+    try:
+        _, wrote = converge(client, physical_id, owner, [], MERGE, deadline, VERSION)
+    except MissingResourceError:
+        return "nothing to delete: the resource no longer exists"
+    return "removed this resource's statements" if wrote else "nothing to delete: no statement of this resource"
+
+
+# -- converging ----------------------------------------------------------------------------------
+def converge(
+    client: Any,
+    arn: str,
+    owner: Owner,
+    ours: list[dict[str, Any]],
+    mode: str,
+    deadline: Deadline,
+    version: str,
+) -> tuple[Live, bool]:
+    """Make this resource's statements on ``arn`` exactly ``ours``; returns the live state
+    that showed it and whether anything was written."""
+    read_at = time.monotonic()
+    live = get_policy(client, arn)
+    wrote = False
+    for _ in range(MAX_MERGES):
+        target = merge(live.policy, ours, owner, mode, arn, version)
+        if equivalent(target, live.policy):
+            return live, wrote
+        written = write(client, arn, target, deadline)
+        wrote = True
+        settle = SETTLE_MIN_S + 2 * (time.monotonic() - read_at) + random.uniform(0, SETTLE_JITTER_S)
+        live, read_at = confirm(client, arn, owner, ours, live.policy, settle, deadline)
+        if same_statements(owner.split(live.policy).mine, ours):
+            return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
+        logger.warning({"message": "another writer dropped this resource's statements: merging again", "arn": arn})
+    raise PolicyError(
+        f"other writers kept replacing the policy on {arn} ({MAX_MERGES} merges in a row); "
+        "this resource's statements may be missing: retry the stack operation"
+    )
+
+
+def merge(
+    current: dict[str, Any] | None,
+    ours: list[dict[str, Any]],
+    owner: Owner,
+    mode: str,
+    arn: str,
+    version: str,
+) -> dict[str, Any] | None:
+    """The policy to write: what is kept of ``current`` plus ``ours`` (None: no policy at all)."""
+    split = owner.split(current)
+    if split.foreign and mode == FAIL:
+        raise PolicyError(
+            f"{_resource_of(arn)} has {_describe(split.foreign)} this stack did not write; left unchanged. "
+            'on_existing_policy="MERGE" keeps them beside this stack\'s, "REPLACE" overwrites them'
+        )
+    if split.foreign and mode == REPLACE:
+        logger.warning({"message": f"replacing {_describe(split.foreign)} this stack did not write", "arn": arn})
+    kept = split.kept if mode != REPLACE else split.same_stack
+    if not kept and not ours:
+        return None
+    policy = {k: v for k, v in (current or {}).items() if k != "Statement"}
+    if ours:
+        policy["Version"] = version
+    policy["Statement"] = kept + ours
+    _check_size(policy, ours, kept, arn)
+    return policy
+
+
+def confirm(
+    client: Any,
+    arn: str,
+    owner: Owner,
+    ours: list[dict[str, Any]],
+    before: dict[str, Any] | None,
+    settle: float,
+    deadline: Deadline,
+) -> tuple[Live, float]:
+    """Read back after a write until it shows: ours as written, or another writer's
+    change (the caller merges again). Returns the state seen and when it was read."""
+    for delay in (settle, *READBACK_DELAYS):
+        if not deadline.allows(delay):
+            break
+        time.sleep(delay)
+        read_at = time.monotonic()
+        live = get_policy(client, arn)
+        if same_statements(owner.split(live.policy).mine, ours) or not equivalent(live.policy, before):
+            return live, read_at
+        # Still the state read before the write: the write is not visible yet.
+    raise PolicyError(
+        f"the write to {arn}'s policy succeeded but reading it back did not show it in time; "
+        "the stack operation will roll back and retry"
+    )
+
+
+# -- service calls -------------------------------------------------------------------------------
+def get_policy(client: Any, arn: str) -> Live:
+    """The attached policy (None when there is none: 404 of type policy, or ``"{}"``).
+
+    Raises MissingResourceError when the resource itself does not exist, PolicyError when the call fails.
     """
     try:
         response = client.get_resource_policy(ResourceArn=arn)
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":
             if _missing_type(error) == "policy":
-                return None
+                return Live(None)
             raise MissingResourceError(f"{arn} does not exist in this account and region") from None
         raise describe_client_error("GetResourcePolicy", arn, error) from None
     text = response.get("Policy")
-    if not text:
-        return None
     try:
-        policy = json.loads(text)
+        policy = json.loads(text) if text else None
     except ValueError:
         raise PolicyError(f"GetResourcePolicy on {arn} returned a policy that is not JSON") from None
-    return policy if isinstance(policy, dict) and policy else None
+    if not isinstance(policy, dict) or not policy:
+        return Live(None)
+    return Live(policy, _timestamp(response.get("CreatedTimestamp")))
 
 
-def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: Deadline) -> Applied:
-    """Attach the policy to a resource; refuse to overwrite a foreign one unless asked to."""
-    arn = props.resource_arn
-    desired = owner.stamp(props.policy)
-    current = get_policy(client, arn)
-    foreign = current is not None and not owner.owns(current) and canonical(current) != canonical(desired)
-    if foreign and not props.replace_existing:
-        raise PolicyError(
-            f"{arn} already has a resource policy this stack did not write; it was left unchanged. "
-            'To overwrite it use on_existing_policy="REPLACE" (OnExistingPolicy: REPLACE)'
-        )
-    if foreign:
-        logger.warning({"message": "replacing a resource policy this stack did not write", "resourceArn": arn})
-    return put_and_confirm(client, arn, desired, deadline)
-
-
-def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
-    """Same ARN: put the new policy (a rollback is this with the old properties).
-    New ARN: create on the new ARN; CloudFormation then deletes the old one."""
-    if props.resource_arn != physical_id:
+def write(client: Any, arn: str, policy: dict[str, Any] | None, deadline: Deadline) -> Live:
+    """Put ``policy``, or delete the policy when it is None."""
+    if policy is None:
+        deadline.check(f"delete the policy on {arn}")
         try:
-            return create_policy(client, props, owner, deadline)
-        except PolicyError:
-            # CloudFormation keeps the old physical id, so nothing would ever delete what
-            # this attempt wrote on the new ARN: remove it now (only if it is ours).
-            delete_policy(client, props.resource_arn, owner)
-            raise
-    return put_and_confirm(client, props.resource_arn, owner.stamp(props.policy), deadline)
-
-
-def delete_policy(client: Any, physical_id: str, owner: Owner) -> str:
-    """Remove this resource's policy; anything else is left in place. Returns what happened."""
-    if not is_sms_voice_arn(physical_id):
-        # A Create that failed before answering with an ARN wrote nothing.
-        return "nothing to delete: the physical id is not an sms-voice ARN"
-    try:
-        current = get_policy(client, physical_id)
-    except MissingResourceError:
-        return "nothing to delete: the resource no longer exists"
-    if current is None:
-        return "nothing to delete: no policy is attached"
-    if not owner.owns(current):
-        logger.warning(
-            {
-                "message": "left a resource policy in place: another stack or a person wrote it",
-                "resourceArn": physical_id,
-            }
-        )
-        return "left a foreign policy in place"
-    try:
-        client.delete_resource_policy(ResourceArn=physical_id)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return "nothing to delete: already gone"
-        raise describe_client_error("DeleteResourcePolicy", physical_id, error) from None
-    return "deleted"
-
-
-def put_and_confirm(client: Any, arn: str, policy: dict[str, Any], deadline: Deadline) -> Applied:
-    text = canonical(policy)
-    if len(text) > 10_000:
-        raise PolicyError(
-            f"the policy for {arn} is {len(text)} characters with ownership markers; the service accepts "
-            "10000: share with fewer principals or merge statements"
-        )
+            client.delete_resource_policy(ResourceArn=arn)
+        except ClientError as error:
+            if error_code(error) != "ResourceNotFoundException":
+                raise describe_client_error("DeleteResourcePolicy", arn, error) from None
+        return Live(None)
     deadline.check(f"put the policy on {arn}")
     try:
-        response = client.put_resource_policy(ResourceArn=arn, Policy=text)
+        response = client.put_resource_policy(ResourceArn=arn, Policy=canonical(policy))
     except ClientError as error:
         raise describe_client_error("PutResourcePolicy", arn, error) from None
-    _wait_until_visible(client, arn, text, deadline)
-    created = response.get("CreatedTimestamp")
-    return Applied(
-        resource_arn=arn,
-        created_timestamp=created.isoformat() if hasattr(created, "isoformat") else str(created or ""),
-        policy_sha256=sha256_of(policy),
-    )
+    return Live(policy, _timestamp(response.get("CreatedTimestamp")))
 
 
-def _wait_until_visible(client: Any, arn: str, text: str, deadline: Deadline) -> None:
-    for delay in (0.0, *READBACK_DELAYS):
-        if delay and not deadline.allows(delay):
-            break
-        time.sleep(delay)
-        current = get_policy(client, arn)
-        if current is not None and canonical(current) == text:
-            return
-    raise PolicyError(
-        f"PutResourcePolicy on {arn} succeeded but reading it back did not show the new policy in time; "
-        "the stack operation will roll back and retry"
-    )
+# -- helpers -------------------------------------------------------------------------------------
+def _check_size(policy: dict[str, Any], ours: list[dict[str, Any]], kept: list[dict[str, Any]], arn: str) -> None:
+    size = len(canonical(policy))
+    if size > MAX_POLICY_CHARS:
+        raise PolicyError(
+            f"the policy of {_resource_of(arn)} would be {size} characters, over the service's {MAX_POLICY_CHARS}: "
+            f"this resource's statements take {len(canonical(ours))}, the {len(kept)} already there "
+            f"{len(canonical(kept))}; nothing was written: share with fewer principals or remove statements"
+        )
+
+
+def _describe(statements: list[dict[str, Any]]) -> str:
+    """'2 statements (Sids A, B)' or, without Sids, '1 statement (principals sns.amazonaws.com)'."""
+    count = f"{len(statements)} statement{'s' if len(statements) != 1 else ''}"
+    sids = [str(s["Sid"]) for s in statements if s.get("Sid")]
+    if sids:
+        return f"{count} (Sids {_first(sids)})"
+    names = [name for s in statements for name in _principal_names(s.get("Principal"))]
+    return f"{count} (principals {_first(names)})" if names else count
+
+
+def _principal_names(principal: Any) -> list[str]:
+    if not isinstance(principal, dict):
+        return [str(principal)] if principal else []
+    values = [v for members in principal.values() for v in (members if isinstance(members, list) else [members])]
+    return [str(v) for v in values]
+
+
+def _first(items: list[str], shown: int = 2) -> str:
+    unique = list(dict.fromkeys(items))
+    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
+    return ", ".join(unique[:shown]) + more
+
+
+def _resource_of(arn: str) -> str:
+    """'phone-number/phone-...' of an ARN: short enough for a 256-character reason."""
+    return arn.split(":", 5)[-1]
+
+
+def _timestamp(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
 
 
 def _missing_type(error: ClientError) -> str:

@@ -1,68 +1,106 @@
-"""How a policy written by this function is recognized as its own.
+"""Which statements of a policy belong to which custom resource.
 
-The rule: every statement the function writes gets a Sid ending in
-``SharedSms<12 hex><n>``, where the 12 hex digits are the start of
-SHA-256("<StackId>|<LogicalResourceId>") and n is the statement's index.
-A policy is *owned* by a custom resource when at least one of its statements
-carries that resource's marker. So:
+Every statement the function writes gets a Sid ending in the marker
+``SharedSms<8 hex stack>R<8 hex resource><n>``: the stack part is the start of
+SHA-256 of the StackId, the resource part the start of SHA-256 of
+"<StackId>|<LogicalResourceId>", n the statement's index. A resource owns exactly
+the statements that carry its marker. So, for one ARN:
 
-- Delete removes the policy only when it is owned: a policy another stack has
-  since written with REPLACE carries that stack's marker, not ours, and stays;
-- a hand-edited policy that kept one of our statements is still ours and is
-  deleted with the stack;
-- a policy whose Sids were all rewritten by hand is treated as foreign and left
-  in place, with a warning in the function's log.
+- statements without a marker (AWS, the console, RAM, a person) and statements
+  with another stack's marker are *foreign*;
+- statements with this stack's marker but another resource part belong to a
+  construct this stack renamed or moved: CloudFormation creates the new resource
+  first and deletes the old one afterwards, so they are kept, never foreign;
+- Delete removes only this resource's statements.
+
+Statements written before the marker had a stack part carry
+``SharedSms<12 hex><n>`` (12 hex digits of SHA-256 of "<StackId>|<LogicalResourceId>");
+this resource's own statements in that form are still recognized as its own.
+
+The service keeps Sids as given (Version and Sid are the two fields an equivalent
+rewrite may not change), so markers survive a rewrite of the rest.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .equivalence import statements_of
+
 MARKER_PREFIX = "SharedSms"
-MARKER_HEX = 12
+MARKER = re.compile(
+    MARKER_PREFIX + r"(?:(?P<stack>[0-9a-f]{8})R(?P<resource>[0-9a-f]{8})|(?P<legacy>[0-9a-f]{12}))(?P<index>\d+)$"
+)
 
 
-def canonical(policy: dict[str, Any]) -> str:
-    """Compact JSON with sorted keys: equal for policies that differ only in layout."""
-    return json.dumps(policy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _hex(text: str, digits: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:digits]
 
 
-def sha256_of(policy: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(policy).encode()).hexdigest()
+@dataclass
+class Split:
+    """A live policy's statements by owner."""
+
+    mine: list[dict[str, Any]] = field(default_factory=list)
+    same_stack: list[dict[str, Any]] = field(default_factory=list)
+    foreign: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[dict[str, Any]]:
+        """What a merge keeps beside this resource's statements."""
+        return self.foreign + self.same_stack
 
 
 @dataclass(frozen=True)
 class Owner:
-    """The custom resource (stack + logical id) on whose behalf a policy is written."""
+    """The custom resource (stack + logical id) on whose behalf statements are written."""
 
-    marker: str
+    stack: str
+    resource: str
+    legacy: str
 
     @classmethod
     def of(cls, stack_id: str, logical_resource_id: str) -> Owner:
-        digest = hashlib.sha256(f"{stack_id}|{logical_resource_id}".encode()).hexdigest()
-        return cls(marker=f"{MARKER_PREFIX}{digest[:MARKER_HEX]}")
+        return cls(
+            stack=_hex(stack_id, 8),
+            resource=_hex(f"{stack_id}|{logical_resource_id}", 8),
+            legacy=_hex(f"{stack_id}|{logical_resource_id}", 12),
+        )
 
-    def stamp(self, policy: dict[str, Any]) -> dict[str, Any]:
-        """The policy with this owner's marker in every statement's Sid."""
-        stamped = copy.deepcopy(policy)
-        for index, statement in enumerate(stamped["Statement"]):
-            base = _ANY_MARKER.sub("", str(statement.get("Sid") or ""))
-            statement["Sid"] = f"{base}{self.marker}{index}"
+    @property
+    def marker(self) -> str:
+        return f"{MARKER_PREFIX}{self.stack}R{self.resource}"
+
+    def stamp(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The statements with this owner's marker at the end of every Sid."""
+        stamped = copy.deepcopy(statements)
+        for index, statement in enumerate(stamped):
+            statement["Sid"] = f"{user_sid(statement)}{self.marker}{index}"
         return stamped
 
-    def owns(self, policy: dict[str, Any]) -> bool:
-        statements = policy.get("Statement")
-        if isinstance(statements, dict):
-            statements = [statements]
-        if not isinstance(statements, list):
-            return False
-        own = re.compile(re.escape(self.marker) + r"\d+$")
-        return any(isinstance(s, dict) and own.search(str(s.get("Sid") or "")) for s in statements)
+    def whose(self, statement: dict[str, Any]) -> str:
+        """'mine', 'same-stack' or 'foreign'."""
+        match = MARKER.search(str(statement.get("Sid") or ""))
+        if match is None:
+            return "foreign"
+        if match["legacy"]:
+            return "mine" if match["legacy"] == self.legacy else "foreign"
+        if match["stack"] != self.stack:
+            return "foreign"
+        return "mine" if match["resource"] == self.resource else "same-stack"
+
+    def split(self, policy: dict[str, Any] | None) -> Split:
+        split = Split()
+        buckets = {"mine": split.mine, "same-stack": split.same_stack, "foreign": split.foreign}
+        for statement in statements_of(policy):
+            buckets[self.whose(statement)].append(statement)
+        return split
 
 
-_ANY_MARKER = re.compile(MARKER_PREFIX + f"[0-9a-f]{{{MARKER_HEX}}}\\d+$")
+def user_sid(statement: dict[str, Any]) -> str:
+    """The Sid as the template wrote it: any ownership marker removed."""
+    return MARKER.sub("", str(statement.get("Sid") or ""))

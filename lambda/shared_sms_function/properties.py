@@ -15,6 +15,8 @@ SMS_VOICE_ARN = re.compile(
 )
 MAX_POLICY_CHARS = 10_000
 REQUEST_TYPES = ("Create", "Update", "Delete")
+MERGE, FAIL, REPLACE = "MERGE", "FAIL", "REPLACE"
+ON_EXISTING_POLICY = (MERGE, FAIL, REPLACE)
 ENVELOPE_KEYS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId", "ResourceType")
 
 
@@ -46,7 +48,8 @@ class PolicyProperties:
 
     resource_arn: str
     policy: dict[str, Any]
-    replace_existing: bool
+    on_existing_policy: str
+    """MERGE (the default: keep what others wrote), FAIL (refuse it) or REPLACE (overwrite it)."""
 
     @classmethod
     def from_properties(cls, properties: dict[str, Any]) -> PolicyProperties:
@@ -68,7 +71,7 @@ class PolicyProperties:
             raise PolicyError("Policy must be a JSON object with a non-empty Statement list")
         if not all(isinstance(statement, dict) for statement in policy["Statement"]):
             raise PolicyError("every entry of the policy's Statement list must be an object")
-        mode = properties.get("OnExistingPolicy", "FAIL")
-        if mode not in ("FAIL", "REPLACE"):
-            raise PolicyError(f"OnExistingPolicy must be FAIL or REPLACE, got {mode!r:.40}")
-        return cls(resource_arn=str(arn), policy=policy, replace_existing=mode == "REPLACE")
+        mode = properties.get("OnExistingPolicy", MERGE)
+        if mode not in ON_EXISTING_POLICY:
+            raise PolicyError(f"OnExistingPolicy must be MERGE, FAIL or REPLACE, got {mode!r:.40}")
+        return cls(resource_arn=str(arn), policy=policy, on_existing_policy=mode)

@@ -28,7 +28,7 @@ def test_share_with_two_accounts_and_sns_yields_one_policy() -> None:
     assert "sms-voice:SendTextMessage" in share["Action"] and share["Resource"] == NUMBER_ARN
     assert sns["Principal"] == {"Service": "sns.amazonaws.com"}
     assert sns["Condition"] == {"StringEquals": {"aws:SourceAccount": OWNER}}
-    assert "OnExistingPolicy" not in policy  # FAIL is the default
+    assert "OnExistingPolicy" not in policy  # MERGE is the default
 
 
 def test_policy_is_a_plain_string_when_the_region_pins_the_partition() -> None:
@@ -71,8 +71,8 @@ def test_explicit_policy_collects_later_statements_and_renders_replace() -> None
 def test_fails_unknown_on_existing_policy() -> None:
     stack = new_stack()
     number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
-    with pytest.raises(ValueError, match="'FAIL' or 'REPLACE', got 'MERGE'"):
-        ResourcePolicy(stack, "Policy", resource=number, on_existing_policy="MERGE")
+    with pytest.raises(ValueError, match="'MERGE', 'FAIL' or 'REPLACE', got 'UPSERT'"):
+        ResourcePolicy(stack, "Policy", resource=number, on_existing_policy="UPSERT")
 
 
 def test_created_pool_policy_references_pool_arn_and_exposes_attributes() -> None:

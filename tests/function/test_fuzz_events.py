@@ -47,7 +47,7 @@ policies = st.one_of(
 properties = st.one_of(
     st.fixed_dictionaries(
         {"ResourceArn": arns, "Policy": policies},
-        optional={"OnExistingPolicy": st.one_of(st.sampled_from(["FAIL", "REPLACE"]), junk)},
+        optional={"OnExistingPolicy": st.one_of(st.sampled_from(["MERGE", "FAIL", "REPLACE"]), junk)},
     ),
     junk,
 )

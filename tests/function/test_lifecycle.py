@@ -53,10 +53,14 @@ def test_fails_create_over_foreign_policy_and_leaves_it(
     foreign = policy_json(OTHER_CONSUMER, arn=phone_number_arn)
     owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=foreign)
 
-    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    answer = resource.create(
+        ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn), OnExistingPolicy="FAIL"
+    )
 
     assert answer["Status"] == "FAILED"
-    assert phone_number_arn in answer["Reason"] and 'on_existing_policy="REPLACE"' in answer["Reason"]
+    resource_id = phone_number_arn.split(":")[-1]
+    assert f"{resource_id} has 1 statement (principals arn:aws:iam::{OTHER_CONSUMER}:root)" in answer["Reason"]
+    assert '"MERGE"' in answer["Reason"] and '"REPLACE"' in answer["Reason"]
     assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == foreign
     # CloudFormation then deletes the failed resource: the foreign policy must survive that too.
     assert resource.delete()["Status"] == "SUCCESS"
@@ -179,7 +183,7 @@ def test_delete_leaves_policy_another_stack_replaced(
     assert principals(attached(owner_client, phone_number_arn)) == [f"arn:aws:iam::{OTHER_CONSUMER}:root"]
 
 
-def test_delete_removes_own_policy_after_a_hand_edit(
+def test_delete_removes_only_own_statements_after_a_hand_edit(
     resource: CustomResource, owner_client: Any, phone_number_arn: str
 ) -> None:
     resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
@@ -197,7 +201,8 @@ def test_delete_removes_own_policy_after_a_hand_edit(
     owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=json.dumps(edited))
 
     assert resource.delete()["Status"] == "SUCCESS"
-    assert attached(owner_client, phone_number_arn) is None
+    left = attached(owner_client, phone_number_arn)
+    assert left is not None and [s["Sid"] for s in left["Statement"]] == ["AddedByHand"]
 
 
 def test_read_after_write_delay_is_waited_out(resource: CustomResource, emulator: Any, phone_number_arn: str) -> None:
@@ -266,7 +271,7 @@ def test_timeout_near_deadline_still_answers_failed_once(
         (lambda e: e["ResourceProperties"].pop("Policy"), "Policy must be"),
         (lambda e: e["ResourceProperties"].update(Policy=42), "Policy must be"),
         (lambda e: e["ResourceProperties"].update(Policy="{not json"), "not valid JSON"),
-        (lambda e: e["ResourceProperties"].update(OnExistingPolicy="MERGE"), "OnExistingPolicy"),
+        (lambda e: e["ResourceProperties"].update(OnExistingPolicy="UPSERT"), "OnExistingPolicy"),
         (lambda e: e["ResourceProperties"].update(ResourceArn=["a"]), "ResourceArn"),
         (lambda e: e.update(ResourceProperties="oops"), "ResourceProperties"),
         (lambda e: e.pop("StackId"), "StackId"),

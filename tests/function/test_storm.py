@@ -3,10 +3,12 @@ Lambda would run them (one execution environment per concurrent event)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from shared_sms_function.equivalence import equivalent, statements_of
 from tests.conftest import CONSUMER, new_phone_number
-from tests.harness.cloudformation import CustomResource, policy_json
+from tests.harness.cloudformation import STACK_ID, CustomResource, policy_json
 from tests.harness.storm import run_concurrently
 
 CONCURRENT_CREATES = 50
@@ -31,3 +33,46 @@ def test_throttling_storm_of_concurrent_creates_all_succeed(
     failed = [a[0]["Reason"] for a in answers if a[0]["Status"] != "SUCCESS"]
     assert failed == []
     assert emulator.faults.throttled > 0, "the storm was throttled, and the retries got through"
+
+
+CONCURRENT_WRITERS = 10
+
+
+def test_concurrent_merges_on_one_number_keep_every_stacks_statements(
+    function: Any, sink: Any, emulator: Any, owner_client: Any
+) -> None:
+    """Ten stacks deploy against one number at once (there is no conditional Put): each
+    merge that another writer dropped is merged again until every stack's statement is
+    there; then they all delete at once and leave what was there before."""
+    emulator.state.default_policy = "sns"
+    arn = new_phone_number(owner_client)
+    before = owner_client.get_resource_policy(ResourceArn=arn)["Policy"]
+    stacks = [
+        CustomResource(
+            handler=function.handler,
+            sink=sink,
+            logical_id="SharedNumberPolicy",
+            stack_id=STACK_ID.replace("SmsProducer", f"Team{i}"),
+            physical_id=arn,
+        )
+        for i in range(CONCURRENT_WRITERS)
+    ]
+    accounts = [f"{100000000000 + i}" for i in range(CONCURRENT_WRITERS)]
+    creates = [
+        s.event("Create", {"ResourceArn": arn, "Policy": policy_json(a, arn=arn)})
+        for s, a in zip(stacks, accounts, strict=True)
+    ]
+
+    run_concurrently(creates)
+
+    assert [sink.answers_for(e["RequestId"])[0]["Status"] for e in creates] == ["SUCCESS"] * CONCURRENT_WRITERS
+    live = json.loads(owner_client.get_resource_policy(ResourceArn=arn)["Policy"])
+    granted = {p for s in statements_of(live) for p in s["Principal"].get("AWS", [])}
+    assert granted == {f"arn:aws:iam::{a}:root" for a in accounts}
+    assert len(statements_of(live)) == CONCURRENT_WRITERS + 1  # and the SNS statement
+
+    deletes = [s.event("Delete") for s in stacks]
+    run_concurrently(deletes)
+
+    assert [sink.answers_for(e["RequestId"])[0]["Status"] for e in deletes] == ["SUCCESS"] * CONCURRENT_WRITERS
+    assert equivalent(json.loads(owner_client.get_resource_policy(ResourceArn=arn)["Policy"]), json.loads(before))

@@ -14,8 +14,12 @@ from botocore.exceptions import ClientError
 from .aws import CliError
 
 POLICY_TYPE = "Custom::SmsResourcePolicy"
-# The function stamps statement Sids with SharedSms<12 hex><index> (lambda/shared_sms_function/ownership.py).
-_MARKER = re.compile(r"SharedSms[0-9a-f]{12}\d+$")
+# The function stamps statement Sids with SharedSms<8 hex>R<8 hex><index> (earlier SharedSms<12 hex><index>).
+# A copy of lambda/shared_sms_function/ownership.py's MARKER (the CLI cannot import the function's
+# asset); tests/cli/test_cli.py keeps the two equal.
+_MARKER = re.compile(
+    r"SharedSms(?:(?P<stack>[0-9a-f]{8})R(?P<resource>[0-9a-f]{8})|(?P<legacy>[0-9a-f]{12}))(?P<index>\d+)$"
+)
 
 
 def live_policy(client: Any, arn: str) -> dict[str, Any] | None:

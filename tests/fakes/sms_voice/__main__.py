@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from .realism import DEFAULT_POLICIES
 from .server import SmsVoiceEmulator
 
 
@@ -20,11 +21,24 @@ def main() -> None:
     parser.add_argument("--throttle-rps", type=float, help="throttle requests above this rate")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--visibility-delay", type=float, default=0.0, help="seconds before a Put is visible")
+    parser.add_argument(
+        "--normalize-policies",
+        action="store_true",
+        help="store and return an equivalent rewrite of every policy (one-element lists as strings, "
+        "account ids as root ARNs, other order and layout)",
+    )
+    parser.add_argument(
+        "--default-policy",
+        choices=list(DEFAULT_POLICIES),
+        help="give every requested phone number and sender ID the console's policy letting SNS send",
+    )
     args = parser.parse_args()
     emulator = SmsVoiceEmulator(args.port, no_policy_style=args.no_policy)
     emulator.faults.rate_limit_rps = args.throttle_rps
     emulator.faults.latency_s = args.latency
     emulator.faults.visibility_delay_s = args.visibility_delay
+    emulator.state.normalize_policies = args.normalize_policies
+    emulator.state.default_policy = args.default_policy
     with emulator:
         print(f"SMS Voice V2 emulator listening on {emulator.url}", flush=True)
         print(f"export AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2={emulator.url}", flush=True)

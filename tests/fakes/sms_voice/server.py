@@ -91,6 +91,8 @@ class SmsVoiceEmulator:
             self.state.policies.clear()
             self.state.calls.clear()
             self.state.no_policy_style = "not-found"
+            self.state.normalize_policies = False
+            self.state.default_policy = None
             self.state.issued = 0
         self.faults.reset()
 

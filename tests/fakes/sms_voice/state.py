@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .realism import DEFAULT_POLICIES, equivalent_rewrite, sns_default_policy
+
 ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"(?P<type>pool|phone-number|opt-out-list|sender-id)/(?P<id>.+)$"
@@ -59,6 +61,10 @@ class State:
     no_policy_style: str = "not-found"
     """How Get answers a resource without a policy: 'not-found' (404 of type policy) or 'empty' ('{}')."""
     visibility_delay_s: Callable[[], float] = lambda: 0.0
+    normalize_policies: bool = False
+    """Store and return an equivalent rewrite of every policy (realism.py)."""
+    default_policy: str | None = None
+    """'sns': requested numbers and sender IDs start with the console's SNS policy (realism.py)."""
     resources: dict[str, Resource] = field(default_factory=dict)
     policies: dict[str, list[PolicyVersion]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
@@ -144,6 +150,7 @@ class State:
             "CreatedTimestamp": time.time(),
         }
         r = self._add(caller, "phone-number", ident, info)
+        self._attach_default_policy(r)
         return {"PhoneNumberArn": r.arn, **info}
 
     def request_sender_id(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +164,7 @@ class State:
             "Registered": False,
         }
         r = self._add(caller, "sender-id", ident, info)
+        self._attach_default_policy(r)
         return {"SenderIdArn": r.arn, **info}
 
     def create_pool(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +191,15 @@ class State:
         r = self._add(caller, "pool", ident, info)
         return {"PoolArn": r.arn, **info}
 
+    def _attach_default_policy(self, resource: Resource) -> None:
+        if self.default_policy is None:
+            return
+        if self.default_policy not in DEFAULT_POLICIES:
+            raise ValueError(f"unknown default policy {self.default_policy!r}: one of {DEFAULT_POLICIES}")
+        now = time.time()
+        text = sns_default_policy(resource.arn, resource.account)
+        self.policies.setdefault(resource.arn, []).append(PolicyVersion(text, now, now))
+
     def delete(self, caller: Caller, kind: str, ident: str) -> dict[str, Any]:
         resource = self._find(caller, kind, ident)
         del self.resources[resource.arn]
@@ -199,10 +216,9 @@ class State:
         if not isinstance(parsed, dict) or "Statement" not in parsed:
             raise validation("the policy has no Statement", "CANNOT_PARSE")
         now = time.time()
-        self.policies.setdefault(resource.arn, []).append(
-            PolicyVersion(body["Policy"], now, now + self.visibility_delay_s())
-        )
-        return {"ResourceArn": resource.arn, "Policy": body["Policy"], "CreatedTimestamp": now}
+        stored = equivalent_rewrite(body["Policy"]) if self.normalize_policies else body["Policy"]
+        self.policies.setdefault(resource.arn, []).append(PolicyVersion(stored, now, now + self.visibility_delay_s()))
+        return {"ResourceArn": resource.arn, "Policy": stored, "CreatedTimestamp": now}
 
     def get_resource_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         resource = self._policy_target(caller, body["ResourceArn"])
@@ -228,8 +244,8 @@ class State:
                 ResourceType="policy",
                 ResourceId=resource.arn,
             )
-        now = time.time()
-        self.policies[resource.arn].append(PolicyVersion(None, now, now))
+        now = time.time()  # like a Put, a Delete shows after the read-after-write lag
+        self.policies[resource.arn].append(PolicyVersion(None, now, now + self.visibility_delay_s()))
         return {"ResourceArn": resource.arn, "Policy": version.text, "CreatedTimestamp": version.created}
 
     # -- describing, with Owner=SELF|SHARED -----------------------------------------------------
