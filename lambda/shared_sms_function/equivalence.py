@@ -1,20 +1,8 @@
-"""Policies compared by meaning, the way ``awspolicyequivalence`` (Terraform) compares them.
-
-AWS policy stores may hand back an equivalent rewrite of what they were given. Two
-policies are equivalent when their normal forms are equal:
-
-- ``Version`` and ``Id`` must match; ``Statement`` may be one object or a list, in any order;
-- in a statement, ``Sid`` must match and ``Effect`` matches ignoring case;
-- ``Action``, ``NotAction``, ``Resource``, ``NotResource``, each principal type's values
-  and each condition key's values are sets: a one-element list equals a plain string,
-  order and repeats do not matter;
-- an account-id principal (``"444455556666"``) equals its ``arn:<partition>:iam::444455556666:root``;
-- condition values compare as strings (``true`` equals ``"true"``: CloudFormation
-  passes every scalar as a string);
-- key order and whitespace never matter.
-
-As in awspolicyequivalence, ``"Principal": "*"`` stays distinct from ``{"AWS": "*"}``;
-statement keys it does not know are compared as they are.
+"""Policies compared by meaning, as Terraform's ``awspolicyequivalence`` does (README,
+"Equivalence"): equivalent policies have equal normal forms. Statements may be one object
+or a list, in any order; Action/NotAction/Resource/NotResource, principal and condition
+values are sets (one element equals a plain string); an account id equals its ``:root``
+ARN; condition values compare as strings; Effect ignores case; Version, Id, Sid must match.
 """
 
 from __future__ import annotations

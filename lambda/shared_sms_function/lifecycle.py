@@ -1,20 +1,9 @@
 """Create, update and delete of one resource's statements, as pure functions of a boto3 client.
 
-A custom resource owns only the statements that carry its marker (ownership.py).
-Every event converges the live policy to "what others have, plus ours":
-
-1. Get the live policy; split it into ours, the same stack's other resources', foreign.
-2. Merge: keep the foreign statements (MERGE), refuse them (FAIL) or drop them
-   (REPLACE); always keep the same stack's; put ours (none on Delete) beside them.
-3. Write the merge (Put, or Delete when nothing is left); skip it when the live
-   policy already means the same.
-4. Confirm: read back until ours show as written. There is no conditional Put, so a
-   writer that read before our write may still drop our statements with its own: the
-   first read-back waits a settling time longer than our own read-to-write gap, and
-   when it finds our statements gone it merges again (bounded).
-
-Calls per event with nothing else writing: Get + Put/Delete + Get; one Get when the
-live policy already holds what we would write.
+Every event converges the live policy to "what others have, plus ours" (README, "Who
+owns a policy"): Get, merge by ownership and mode, write (Put, or Delete when nothing is
+left; nothing when the merge changes nothing), then read back after a settling time,
+merging again when a concurrent writer dropped our statements (there is no conditional Put).
 """
 
 from __future__ import annotations
@@ -37,15 +26,13 @@ from .properties import FAIL, MAX_POLICY_CHARS, MERGE, REPLACE, PolicyProperties
 logger = logging.getLogger(__name__)
 
 SAFETY_MARGIN_S = 5.0  # stop waiting this long before the Lambda deadline, so FAILED still gets out
-# Settling before the first read-back: at least SETTLE_MIN_S, plus twice our own
-# read-to-write gap (a concurrent writer that read before our Put is about as slow as we
-# were), plus jitter so writers that collided do not collide again in step.
+# Before the first read-back: SETTLE_MIN_S + twice our read-to-write time (a writer that
+# read before our Put is about as slow) + jitter (writers that collided do not collide again).
 SETTLE_MIN_S = 0.25
 SETTLE_JITTER_S = 0.25
-# Then, while the service still shows the state we read (read-after-write lag), poll
-# with these delays: about two minutes in all (Terraform waits as long), bounded by the deadline.
+# While reads still show the state before our write (lag): about two minutes, as Terraform waits.
 READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20
-MAX_MERGES = 10  # rounds of merge-write-confirm while other writers keep dropping ours
+MAX_MERGES = 10
 VERSION = "2012-10-17"
 
 
@@ -100,8 +87,7 @@ class Applied:
 
 # -- the three events ----------------------------------------------------------------------------
 def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: Deadline) -> Applied:
-    """Put this resource's statements on the ARN, beside (MERGE), instead of (REPLACE) or
-    never over (FAIL) what others wrote there."""
+    """Put this resource's statements beside (MERGE), instead of (REPLACE) or never over (FAIL) others'."""
     ours = owner.stamp(statements_of(props.policy))
     version = str(props.policy.get("Version") or VERSION)
     live, _ = converge(client, props.resource_arn, owner, ours, props.on_existing_policy, deadline, version)
@@ -113,16 +99,14 @@ def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: 
 
 
 def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
-    """Same ARN: converge to the new statements, with the same ownership rules as Create
-    (a rollback is this with the old properties). New ARN: create there; CloudFormation
-    then deletes ours from the old one."""
+    """Same ARN (a rollback too): as Create. New ARN: create there; CloudFormation then deletes the old."""
     if props.resource_arn == physical_id:
         return create_policy(client, props, owner, deadline)
     try:
         return create_policy(client, props, owner, deadline)
     except PolicyError:
-        # CloudFormation keeps the old physical id, so nothing would ever remove what this
-        # attempt wrote on the new ARN: remove it now. A failing cleanup must not hide why.
+        # CloudFormation keeps the old physical id: nothing else would remove what this wrote
+        # on the new ARN. A failing cleanup must not hide the reason.
         try:
             delete_policy(client, props.resource_arn, owner, deadline)
         except PolicyError as cleanup:
@@ -152,8 +136,8 @@ def converge(
     deadline: Deadline,
     version: str,
 ) -> tuple[Live, bool]:
-    """Make this resource's statements on ``arn`` exactly ``ours``; returns the live state
-    that showed it and whether anything was written."""
+    """Make this resource's statements on ``arn`` exactly ``ours``; returns what the last
+    read showed and whether anything was written."""
     read_at = time.monotonic()
     live = get_policy(client, arn)
     wrote = False
@@ -211,8 +195,8 @@ def confirm(
     settle: float,
     deadline: Deadline,
 ) -> tuple[Live, float]:
-    """Read back after a write until it shows: ours as written, or another writer's
-    change (the caller merges again). Returns the state seen and when it was read."""
+    """Read back until ours show as written or another writer's change does (the caller
+    merges again); returns what was read and when."""
     for delay in (settle, *READBACK_DELAYS):
         if not deadline.allows(delay):
             break
@@ -230,10 +214,8 @@ def confirm(
 
 # -- service calls -------------------------------------------------------------------------------
 def get_policy(client: Any, arn: str) -> Live:
-    """The attached policy (None when there is none: 404 of type policy, or ``"{}"``).
-
-    Raises MissingResourceError when the resource itself does not exist, PolicyError when the call fails.
-    """
+    """The attached policy (None: 404 of type policy, or ``"{}"``); MissingResourceError when
+    the resource itself does not exist."""
     try:
         response = client.get_resource_policy(ResourceArn=arn)
     except ClientError as error:
@@ -282,7 +264,7 @@ def _check_size(policy: dict[str, Any], ours: list[dict[str, Any]], kept: list[d
 
 
 def _describe(statements: list[dict[str, Any]]) -> str:
-    """'2 statements (Sids A, B)' or, without Sids, '1 statement (principals sns.amazonaws.com)'."""
+    """'2 statements (Sids A, B)', or without Sids '1 statement (principals sns.amazonaws.com)'."""
     count = f"{len(statements)} statement{'s' if len(statements) != 1 else ''}"
     sids = [str(s["Sid"]) for s in statements if s.get("Sid")]
     if sids:
@@ -305,7 +287,7 @@ def _first(items: list[str], shown: int = 2) -> str:
 
 
 def _resource_of(arn: str) -> str:
-    """'phone-number/phone-...' of an ARN: short enough for a 256-character reason."""
+    """'phone-number/phone-...': short enough for a 256-character reason."""
     return arn.split(":", 5)[-1]
 
 

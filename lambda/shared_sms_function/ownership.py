@@ -1,24 +1,10 @@
-"""Which statements of a policy belong to which custom resource.
+"""Which statements of a policy belong to which custom resource (README, "Who owns a policy").
 
-Every statement the function writes gets a Sid ending in the marker
-``SharedSms<8 hex stack>R<8 hex resource><n>``: the stack part is the start of
-SHA-256 of the StackId, the resource part the start of SHA-256 of
-"<StackId>|<LogicalResourceId>", n the statement's index. A resource owns exactly
-the statements that carry its marker. So, for one ARN:
-
-- statements without a marker (AWS, the console, RAM, a person) and statements
-  with another stack's marker are *foreign*;
-- statements with this stack's marker but another resource part belong to a
-  construct this stack renamed or moved: CloudFormation creates the new resource
-  first and deletes the old one afterwards, so they are kept, never foreign;
-- Delete removes only this resource's statements.
-
-Statements written before the marker had a stack part carry
-``SharedSms<12 hex><n>`` (12 hex digits of SHA-256 of "<StackId>|<LogicalResourceId>");
-this resource's own statements in that form are still recognized as its own.
-
-The service keeps Sids as given (Version and Sid are the two fields an equivalent
-rewrite may not change), so markers survive a rewrite of the rest.
+Sids end in ``SharedSms<8 hex of StackId>R<8 hex of StackId|LogicalResourceId><n>``. A
+resource owns the statements with its marker. The same stack's other markers belong to a
+renamed or moved construct (CloudFormation creates the new resource before deleting the
+old) and are always kept; everything else is foreign. The earlier form
+``SharedSms<12 hex of StackId|LogicalResourceId><n>`` is still recognized as its resource's own.
 """
 
 from __future__ import annotations

@@ -68,6 +68,15 @@ def test_explicit_policy_collects_later_statements_and_renders_replace() -> None
     template.has_resource_properties("Custom::SmsResourcePolicy", {"OnExistingPolicy": "REPLACE"})
 
 
+@pytest.mark.parametrize("mode", [OnExistingPolicy.FAIL, "FAIL"])
+def test_explicit_fail_mode_is_rendered_as_merge_is_the_default(mode: OnExistingPolicy | str) -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    ResourcePolicy(stack, "Policy", resource=number, on_existing_policy=mode)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    Template.from_stack(stack).has_resource_properties("Custom::SmsResourcePolicy", {"OnExistingPolicy": "FAIL"})
+
+
 def test_fails_unknown_on_existing_policy() -> None:
     stack = new_stack()
     number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)

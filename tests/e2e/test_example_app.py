@@ -1,26 +1,23 @@
 """End to end: the example app, synthesized by the real CDK CLI, deployed with the local
 CloudFormation driver against the emulator, through create, update, replacement, a failed
-update with rollback, and delete; then the same under injected faults."""
+update with rollback, and delete: in an account that stores policies byte for byte, one that
+hands back equivalent rewrites, one whose numbers come with the console's SNS grant, and
+one that does both under injected faults."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared_sms.cli.inventory import LISTINGS
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for, new_phone_number
+from shared_sms_function.equivalence import normalize_statement, statements_of
+from tests.conftest import CONSUMER, OWNER, REGION, client_for, new_phone_number
+from tests.e2e.accounts import NEW_CONSUMER, by_meaning, marked, policies, shared_with
 from tests.harness.cdk_cli import cdk_synth
 from tests.harness.deploy import LocalCloudFormation, StackOperationError
-
-NEW_CONSUMER = "777788889999"
-MARKER = "SharedSms"
-
 
 _SYNTHESIZED: dict[frozenset[tuple[str, str]], Path] = {}
 
@@ -36,64 +33,43 @@ def synth(outdir: Path, **context: str) -> Path:
     return outdir
 
 
-@pytest.fixture()
-def cloudformation(function: Any, sink: Any, emulator: Any) -> Iterator[LocalCloudFormation]:
-    from shared_sms_function.client import sms_voice_client
+def assert_still_there(client: Any, pre_existing: dict[str, str]) -> None:
+    """Every statement AWS or a person attached before any deployment is still attached."""
+    live = policies(client)
+    for arn, text in pre_existing.items():
+        have = [normalize_statement(s) for s in statements_of(json.loads(live.get(arn, "{}")))]
+        for statement in statements_of(json.loads(text)):
+            assert normalize_statement(statement) in have, f"{arn} lost {statement}"
 
-    clients = {
-        a: sms_voice_client(
-            REGION, endpoint_url=emulator.url, aws_access_key_id=access_key_for(a), aws_secret_access_key="x"
+
+def crowded_policy(arn: str, already: str | None) -> str:
+    """What another team attached by hand to a sender ID: one statement naming so many
+    accounts that the example app's statements do not fit beside it."""
+    accounts = [f"arn:aws:iam::{100000000000 + n}:root" for n in range(400)]
+    statements = statements_of(json.loads(already)) if already else []
+    by_hand = {"Sid": "ByHand", "Effect": "Allow", "Action": "sms-voice:SendTextMessage", "Resource": arn}
+    while True:
+        text = json.dumps(
+            {"Version": "2012-10-17", "Statement": [*statements, {**by_hand, "Principal": {"AWS": accounts}}]},
+            separators=(",", ":"),
         )
-        for a in (OWNER, CONSUMER, NEW_CONSUMER)
-    }
-    original = function.CLIENT
-
-    def use_account(account: str) -> None:
-        function.CLIENT = clients[account]
-
-    yield LocalCloudFormation(
-        sink=sink, handler=function.handler, client_for=lambda a: client_for(a, emulator), use_account=use_account
-    )
-    function.CLIENT = original
+        if len(text) <= 9_800:
+            return text
+        accounts.pop()
 
 
-def policies(client: Any) -> dict[str, str]:
-    """Every policy the owner account has, by ARN."""
-    found = {}
-    for listing in LISTINGS:
-        for page in client.get_paginator(listing.operation).paginate():
-            for item in page[listing.items_key]:
-                with contextlib.suppress(client.exceptions.ResourceNotFoundException):
-                    arn = item[listing.arn_key]
-                    found[arn] = client.get_resource_policy(ResourceArn=arn)["Policy"]
-    return found
-
-
-def shared_with(client: Any) -> set[str]:
-    """Every ARN other accounts share with the client's account."""
-    return {
-        item[listing.arn_key]
-        for listing in LISTINGS
-        for page in client.get_paginator(listing.operation).paginate(Owner="SHARED")
-        for item in page[listing.items_key]
-    }
-
-
-def run_scenario(cloudformation: LocalCloudFormation, emulator: Any, tmp: Path, inject: Any = None) -> None:
+def run_scenario(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp: Path, inject: Any = None, **realism: Any
+) -> None:
+    for option, value in realism.items():  # what the account does before anything is requested
+        setattr(emulator.state, option, value)
     owner, consumer = client_for(OWNER, emulator), client_for(CONSUMER, emulator)
     number, second_number = new_phone_number(owner), new_phone_number(owner)
     sender = owner.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
-    # A sender ID whose policy another team attached by hand: nothing here may touch it.
+    # A sender ID whose policy another team filled by hand: nothing here may touch it.
     guarded = owner.request_sender_id(SenderId="GUARDED", IsoCountryCode="GB")["SenderIdArn"]
-    by_hand = {
-        "Sid": "ByHand",
-        "Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
-        "Action": "sms-voice:SendTextMessage",
-        "Resource": guarded,
-    }
-    foreign = json.dumps({"Statement": [by_hand]})
-    owner.put_resource_policy(ResourceArn=guarded, Policy=foreign)
+    owner.put_resource_policy(ResourceArn=guarded, Policy=crowded_policy(guarded, policies(owner).get(guarded)))
+    pre_existing = policies(owner)  # the guarded sender ID's, and the console's SNS grants where the account gives them
     base = {"ownerAccount": OWNER, "consumerAccount": CONSUMER, "region": REGION, "senderIdArn": sender}
     steps = {
         "create": {**base, "phoneNumberArn": number},
@@ -115,26 +91,29 @@ def run_scenario(cloudformation: LocalCloudFormation, emulator: Any, tmp: Path, 
     pool_arn = next(r.attributes["Arn"] for r in stack.resources.values() if r.type == "AWS::SMSVOICE::Pool")
     assert {number, sender, pool_arn} <= shared_with(consumer)
     assert CONSUMER in owner.get_resource_policy(ResourceArn=number)["Policy"]
+    assert_still_there(owner, pre_existing)
 
     # 2. Update: the share moves to another consumer account (same ARNs, new principal).
     app = apps["update"]
     cloudformation.deploy(app, "SmsProducer")
     assert NEW_CONSUMER in owner.get_resource_policy(ResourceArn=number)["Policy"]
     assert shared_with(consumer) == set()
+    assert_still_there(owner, pre_existing)
 
     # 3. Replacement: the number's policy moves to another number; the old one is cleaned up.
     app = apps["replace"]
     cloudformation.deploy(app, "SmsProducer")
     live = policies(owner)
-    assert number not in live and NEW_CONSUMER in live[second_number]
+    assert not marked(live.get(number)) and NEW_CONSUMER in live[second_number]
+    assert_still_there(owner, pre_existing)
     before = policies(owner)
 
     # 4. A change that fails: back to the first consumer (policies update), but the sender ID now
-    #    points at one carrying a policy nobody in this stack wrote. Everything rolls back.
+    #    points at one whose hand-written policy leaves no room for ours. Everything rolls back.
     app = apps["fail"]
-    with pytest.raises(StackOperationError, match="already has a resource policy"):
+    with pytest.raises(StackOperationError, match="over the service's 10000"):
         cloudformation.deploy(app, "SmsProducer")
-    assert policies(owner) == before  # byte for byte
+    assert by_meaning(policies(owner)) == by_meaning(before)  # statement for statement
     assert any(
         e["event"]["RequestType"] == "Update" and e["answer"]["Status"] == "SUCCESS" for e in cloudformation.events[-8:]
     ), "some resources were updated, then rolled back"
@@ -143,22 +122,29 @@ def run_scenario(cloudformation: LocalCloudFormation, emulator: Any, tmp: Path, 
     app = apps["unshared"]
     with pytest.raises(StackOperationError, match=f"ask the owner account {OWNER}"):
         cloudformation.deploy(app, "SmsConsumer")
-    assert policies(owner) == before
+    assert by_meaning(policies(owner)) == by_meaning(before)
 
-    # 5. Delete: nothing this stack wrote is left; what others wrote is untouched.
+    # 5. Delete: nothing this stack wrote is left; what was there before is, exactly.
     cloudformation.delete_stack("SmsConsumer")
     cloudformation.delete_stack("SmsProducer")
     left = policies(owner)
-    assert left == {guarded: foreign}
-    assert not any(MARKER in text for text in left.values())
+    assert by_meaning(left) == by_meaning(pre_existing)
+    assert not any(marked(text) for text in left.values())
     assert shared_with(client_for(NEW_CONSUMER, emulator)) == set()
 
 
-def test_example_app_lifecycle_end_to_end(cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path) -> None:
-    run_scenario(cloudformation, emulator, tmp_path)
+@pytest.mark.parametrize(
+    "realism",
+    [{}, {"normalize_policies": True}, {"default_policy": "sns"}],
+    ids=["byte-for-byte", "normalizing", "sns-default"],
+)
+def test_example_app_lifecycle_end_to_end(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path, realism: dict[str, Any]
+) -> None:
+    run_scenario(cloudformation, emulator, tmp_path, **realism)
 
 
-def test_example_app_lifecycle_under_faults(
+def test_example_app_lifecycle_under_faults_in_a_realistic_account(
     cloudformation: LocalCloudFormation, emulator: Any, sink: Any, tmp_path: Path
 ) -> None:
     def inject() -> None:
@@ -169,6 +155,6 @@ def test_example_app_lifecycle_under_faults(
         emulator.faults.visibility_delay_s = 0.3
         sink.refuse_next = 2  # the first answer tries hit a failing ResponseURL; crhelper retries
 
-    run_scenario(cloudformation, emulator, tmp_path, inject)
+    run_scenario(cloudformation, emulator, tmp_path, inject, normalize_policies=True, default_policy="sns")
     assert emulator.faults.fail_next == 0 and sink.refuse_next == 0, "every injected fault was hit"
     assert emulator.faults.throttled >= 4

@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cdk_synth(outdir: Path, **context: str) -> Path:
-    """``cdk synth`` into ``outdir`` with ``-c key=value`` overrides; no AWS credentials are passed."""
+def cdk_synth(outdir: Path, app: Path | None = None, **context: str) -> Path:
+    """``cdk synth`` into ``outdir`` with ``-c key=value`` overrides; no AWS credentials are passed.
+    ``app``: a Python app file to synthesize instead of cdk.json's ``app.py``."""
     cli = ROOT / "node_modules" / ".bin" / "cdk"
     if not cli.exists():
         raise AssertionError("the pinned CDK CLI is missing: run `make test` (it runs npm ci)")
@@ -21,6 +22,8 @@ def cdk_synth(outdir: Path, **context: str) -> Path:
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2"):
         env.pop(key, None)
     args = [arg for key, value in context.items() for arg in ("-c", f"{key}={value}")]
+    if app is not None:
+        args += ["--app", f"python3 {app}"]
     run = subprocess.run(
         [str(cli), "synth", "--quiet", "--output", str(outdir), *args],
         cwd=ROOT,
