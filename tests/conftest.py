@@ -104,6 +104,15 @@ def new_phone_number(client: Any) -> str:
     return str(number["PhoneNumberArn"])
 
 
+def attached(client: Any, arn: str) -> dict[str, Any] | None:
+    """The policy on ``arn`` as a dict, or None when there is none."""
+    try:
+        text = client.get_resource_policy(ResourceArn=arn)["Policy"]
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    return json.loads(text) or None
+
+
 def share(owner_client: Any, arn: str, account: str = CONSUMER, action: str = "sms-voice:SendTextMessage") -> None:
     """What an owner does by hand: a policy letting ``account`` use ``arn``."""
     statement = {

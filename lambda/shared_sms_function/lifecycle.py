@@ -19,8 +19,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
-from .errors import PolicyError, describe_client_error, error_code
-from .ownership import Owner
+from .errors import MAX_REASON, PolicyError, describe_client_error, error_code
+from .ownership import Owner, Split
 from .properties import FAIL, MAX_POLICY_CHARS, MERGE, REPLACE, PolicyProperties, is_sms_voice_arn
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ SETTLE_JITTER_S = 0.25
 # While reads still show the state before our write (lag): about two minutes, as Terraform waits.
 READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20
 MAX_MERGES = 10
+RESTORE_RESERVE_S = 5.0  # stop reading back this early, to leave time to put back what we read
 VERSION = "2012-10-17"
 
 
@@ -100,17 +101,16 @@ def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: 
 
 def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
     """Same ARN (a rollback too): as Create. New ARN: create there; CloudFormation then deletes the old."""
-    if props.resource_arn == physical_id:
-        return create_policy(client, props, owner, deadline)
     try:
         return create_policy(client, props, owner, deadline)
     except PolicyError:
-        # CloudFormation keeps the old physical id: nothing else would remove what this wrote
-        # on the new ARN. A failing cleanup must not hide the reason.
-        try:
-            delete_policy(client, props.resource_arn, owner, deadline)
-        except PolicyError as cleanup:
-            logger.error({"message": f"cleanup after a failed replacement failed: {cleanup}"})
+        if props.resource_arn != physical_id:
+            # CloudFormation keeps the old physical id: nothing else would remove what this wrote
+            # on the new ARN. A failing cleanup must not hide the reason.
+            try:
+                delete_policy(client, props.resource_arn, owner, deadline)
+            except PolicyError as cleanup:
+                logger.error({"message": f"cleanup after a failed replacement failed: {cleanup}"})
         raise
 
 
@@ -148,7 +148,14 @@ def converge(
         written = write(client, arn, target, deadline)
         wrote = True
         settle = SETTLE_MIN_S + 2 * (time.monotonic() - read_at) + random.uniform(0, SETTLE_JITTER_S)
-        live, read_at = confirm(client, arn, owner, ours, live.policy, settle, deadline)
+        try:
+            live, read_at = confirm(client, arn, owner, ours, live.policy, settle, deadline)
+        except NotConfirmedError:
+            # We answer FAILED, and what comes next (a rollback Update, a Delete) may read the
+            # same stale state and change nothing: put back what we read, ordered after our
+            # write, so that when the service catches up it shows what CloudFormation expects.
+            _restore(client, arn, live.policy, deadline)
+            raise
         if same_statements(owner.split(live.policy).mine, ours):
             return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
         logger.warning({"message": "another writer dropped this resource's statements: merging again", "arn": arn})
@@ -168,13 +175,19 @@ def merge(
 ) -> dict[str, Any] | None:
     """The policy to write: what is kept of ``current`` plus ``ours`` (None: no policy at all)."""
     split = owner.split(current)
-    if split.foreign and mode == FAIL:
+    if split.foreign and mode == FAIL and not same_statements(split.mine, ours):
+        # (A rollback whose statements are already in place writes nothing, so refuses nothing.)
+        count = f"{len(split.foreign)} statement{'s' if len(split.foreign) != 1 else ''}"
         raise PolicyError(
-            f"{_resource_of(arn)} has {_describe(split.foreign)} this stack did not write; left unchanged. "
-            'on_existing_policy="MERGE" keeps them beside this stack\'s, "REPLACE" overwrites them'
+            _fitted(
+                f"{_resource_of(arn)} has {count} this stack did not write; left unchanged. "
+                'on_existing_policy "MERGE" keeps them, "REPLACE" overwrites them. Found: ',
+                [_label(s) for s in split.foreign],
+            )
         )
     if split.foreign and mode == REPLACE:
-        logger.warning({"message": f"replacing {_describe(split.foreign)} this stack did not write", "arn": arn})
+        labels = ", ".join(_label(s) for s in split.foreign)
+        logger.warning({"message": f"replacing statements this stack did not write: {labels}", "arn": arn})
     kept = split.kept if mode != REPLACE else split.same_stack
     if not kept and not ours:
         return None
@@ -182,8 +195,12 @@ def merge(
     if ours:
         policy["Version"] = version
     policy["Statement"] = kept + ours
-    _check_size(policy, ours, kept, arn)
+    _check_size(policy, ours, split, kept, arn)
     return policy
+
+
+class NotConfirmedError(PolicyError):
+    """The write was accepted but reads kept showing the state before it."""
 
 
 def confirm(
@@ -198,7 +215,7 @@ def confirm(
     """Read back until ours show as written or another writer's change does (the caller
     merges again); returns what was read and when."""
     for delay in (settle, *READBACK_DELAYS):
-        if not deadline.allows(delay):
+        if not deadline.allows(delay + RESTORE_RESERVE_S):
             break
         time.sleep(delay)
         read_at = time.monotonic()
@@ -206,7 +223,7 @@ def confirm(
         if same_statements(owner.split(live.policy).mine, ours) or not equivalent(live.policy, before):
             return live, read_at
         # Still the state read before the write: the write is not visible yet.
-    raise PolicyError(
+    raise NotConfirmedError(
         f"the write to {arn}'s policy succeeded but reading it back did not show it in time; "
         "the stack operation will roll back and retry"
     )
@@ -253,37 +270,55 @@ def write(client: Any, arn: str, policy: dict[str, Any] | None, deadline: Deadli
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _check_size(policy: dict[str, Any], ours: list[dict[str, Any]], kept: list[dict[str, Any]], arn: str) -> None:
+def _restore(client: Any, arn: str, before: dict[str, Any] | None, deadline: Deadline) -> None:
+    try:
+        write(client, arn, before, deadline)
+    except PolicyError as error:
+        logger.error({"message": f"could not put back the policy read before the write: {error}", "arn": arn})
+    else:
+        logger.warning({"message": "put back the policy read before an unconfirmed write", "arn": arn})
+
+
+def _check_size(
+    policy: dict[str, Any], ours: list[dict[str, Any]], split: Split, kept: list[dict[str, Any]], arn: str
+) -> None:
     size = len(canonical(policy))
-    if size > MAX_POLICY_CHARS:
-        raise PolicyError(
-            f"the policy of {_resource_of(arn)} would be {size} characters, over the service's {MAX_POLICY_CHARS}: "
-            f"this resource's statements take {len(canonical(ours))}, the {len(kept)} already there "
-            f"{len(canonical(kept))}; nothing was written: share with fewer principals or remove statements"
-        )
+    if size <= MAX_POLICY_CHARS:
+        return
+    renamed = (
+        f" ({len(canonical(split.same_stack))} of them this stack's under another logical id, removed once "
+        "CloudFormation deletes the renamed resource: deploy the rename when the policy is under half the limit)"
+        if split.same_stack
+        else ""
+    )
+    raise PolicyError(
+        f"the policy of {_resource_of(arn)} would be {size} characters, over the service's {MAX_POLICY_CHARS}: "
+        f"this resource's statements take {len(canonical(ours))}, the {len(kept)} already there "
+        f"{len(canonical(kept))}{renamed}; nothing was written: share with fewer principals or remove statements"
+    )
 
 
-def _describe(statements: list[dict[str, Any]]) -> str:
-    """'2 statements (Sids A, B)', or without Sids '1 statement (principals sns.amazonaws.com)'."""
-    count = f"{len(statements)} statement{'s' if len(statements) != 1 else ''}"
-    sids = [str(s["Sid"]) for s in statements if s.get("Sid")]
-    if sids:
-        return f"{count} (Sids {_first(sids)})"
-    names = [name for s in statements for name in _principal_names(s.get("Principal"))]
-    return f"{count} (principals {_first(names)})" if names else count
+def _label(statement: dict[str, Any]) -> str:
+    """A statement as a person finds it: its Sid, or without one its principals."""
+    if statement.get("Sid"):
+        return f"Sid {statement['Sid']}"
+    principal = statement.get("Principal")
+    members = principal.values() if isinstance(principal, dict) else [principal]
+    names = [str(v) for m in members for v in (m if isinstance(m, list) else [m]) if v]
+    return "principal " + " ".join(names) if names else "a statement without Sid or principal"
 
 
-def _principal_names(principal: Any) -> list[str]:
-    if not isinstance(principal, dict):
-        return [str(principal)] if principal else []
-    values = [v for members in principal.values() for v in (members if isinstance(members, list) else [members])]
-    return [str(v) for v in values]
-
-
-def _first(items: list[str], shown: int = 2) -> str:
-    unique = list(dict.fromkeys(items))
-    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
-    return ", ".join(unique[:shown]) + more
+def _fitted(text: str, items: list[str]) -> str:
+    """``text`` and as many of ``items`` as fit in a reason, then how many were left out."""
+    shown: list[str] = []
+    for index, item in enumerate(items):
+        rest = len(items) - index - 1
+        candidate = "; ".join([*shown, item]) + (f"; and {rest} more" if rest else "")
+        if len(text) + len(candidate) > MAX_REASON:
+            break
+        shown.append(item)
+    left = len(items) - len(shown)
+    return text + "; ".join(shown) + (f"{'; ' if shown else ''}and {left} more" if left else "")
 
 
 def _resource_of(arn: str) -> str:

@@ -8,17 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONSUMER
+from tests.conftest import CONSUMER, attached
 from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
 
 OTHER_CONSUMER = "777788889999"
-
-
-def attached(client: Any, arn: str) -> dict[str, Any] | None:
-    try:
-        return json.loads(client.get_resource_policy(ResourceArn=arn)["Policy"])
-    except client.exceptions.ResourceNotFoundException:
-        return None
 
 
 def principals(policy: dict[str, Any] | None) -> list[str]:
@@ -59,7 +52,8 @@ def test_fails_create_over_foreign_policy_and_leaves_it(
 
     assert answer["Status"] == "FAILED"
     resource_id = phone_number_arn.split(":")[-1]
-    assert f"{resource_id} has 1 statement (principals arn:aws:iam::{OTHER_CONSUMER}:root)" in answer["Reason"]
+    assert answer["Reason"].startswith(f"{resource_id} has 1 statement this stack did not write")
+    assert answer["Reason"].endswith(f"Found: principal arn:aws:iam::{OTHER_CONSUMER}:root")
     assert '"MERGE"' in answer["Reason"] and '"REPLACE"' in answer["Reason"]
     assert owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"] == foreign
     # CloudFormation then deletes the failed resource: the foreign policy must survive that too.
