@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import jsii
-from aws_cdk import Annotations, ArnFormat, Fn, Resource, Stack
+from aws_cdk import Annotations, CfnResource, Fn, Reference, Resource, Stack, Tokenization
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -22,30 +22,36 @@ class SmsResourceBase(Resource):
     whether created in this stack or imported by ARN."""
 
     resource_type: ClassVar[SmsResourceType]
-    _foreign: bool | None = None
+    _owner: str | None = None
+    """'this' | 'another' | 'unknown': which account owns the resource (see ``ownership``)."""
+    _importer: ClassVar[str] = "the import"
 
     @property
     def resource_arn(self) -> str:
         raise NotImplementedError
 
     @property
+    def ownership(self) -> str:
+        """Whose resource this is, as far as synthesis can tell: ``this`` (created here, or an
+        ARN in the stack's account), ``another`` (an ARN of another account) or ``unknown``
+        (an ARN or a stack account known only at deploy time, unless ``owned=`` said so)."""
+        if self._owner is None:
+            self._owner = _ownership_of(self, self.resource_arn)
+        return self._owner
+
+    @property
     def owned_by_another_account(self) -> bool:
         """True when the ARN's account is known and differs from the stack's: its policy
         belongs to that account, so this stack can only grant its own principals."""
-        if self._foreign is None:
-            arn = self.resource_arn
-            if is_unresolved(arn):
-                self._foreign = False  # created here, or only known at deploy time
-            else:
-                stack_account = StackFacts.of(self).account
-                self._foreign = not is_unresolved(stack_account) and arn.split(":")[4] != stack_account
-        return self._foreign
+        return self.ownership == "another"
 
     def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
         """Add a statement to this resource's policy (one policy per ARN per stack).
 
         A statement without ``Resource`` gets this resource's ARN. On a resource owned
-        by another account nothing is added and a warning explains why.
+        by another account nothing is added and a warning explains why. When the owner
+        is unknown at synth time, the policy must be asked for explicitly (``owned=True``
+        on the import, or a ``ResourcePolicy`` of your own), else this raises.
         """
         if self.owned_by_another_account:
             Annotations.of(self).add_warning_v2(
@@ -54,6 +60,14 @@ class SmsResourceBase(Resource):
                 "can only be changed from a stack in that account; the statement was not added",
             )
             return iam.AddToResourcePolicyResult(statement_added=False)
+        if self.ownership == "unknown" and ResourcePolicy.existing_for(self) is None:
+            raise ValueError(
+                f"{self.node.path}: shared_sms cannot tell at synth time which account owns this "
+                f"{self.resource_type.noun} (its ARN or the stack's account is only known at deploy time), "
+                "and only the owner may write its resource policy: pass owned=True to "
+                f"{self._importer} if this stack's account owns it, or create "
+                "ResourcePolicy(scope, id, resource=...) for it yourself"
+            )
         policy = ResourcePolicy.for_resource(self)
         policy.add_statements(statement)
         return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
@@ -109,8 +123,8 @@ class SmsResourceBase(Resource):
                 f"cannot grant {unknown or 'no actions'} on a {self.resource_type.noun}; "
                 f"use one of {', '.join(sorted(valid))}"
             )
-        if self.owned_by_another_account:
-            # The owner's policy is theirs to write; our side is the identity statement.
+        if self.ownership == "another" or (self.ownership == "unknown" and ResourcePolicy.existing_for(self) is None):
+            # The owner's policy is theirs to write (or may be): our side is the identity statement.
             return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn])
         return iam.Grant.add_to_principal_or_resource(
             grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn], resource=self
@@ -120,6 +134,9 @@ class SmsResourceBase(Resource):
         """Fail the deployment until the owner account has shared this resource with the
         deploying one (``Custom::SmsSharedResourceCheck``); the import helpers'
         ``verify_shared=True`` calls this."""
+        existing = self.node.try_find_child("SharedCheck")
+        if isinstance(existing, SharedResourceCheck):
+            return existing  # idempotent: verify_shared=True on the import, then verify_shared()
         return SharedResourceCheck(self, "SharedCheck", resource=self)
 
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -128,6 +145,47 @@ class SmsResourceBase(Resource):
         if not self.resource_type.send_actions:
             raise ValueError(f"nothing is sent through a {self.resource_type.noun}; use grant() with explicit actions")
         return self.grant(grantee, *(f"sms-voice:{a}" for a in self.resource_type.send_actions))
+
+
+def finish_import(imported: _Imported, *, verify_shared: bool, owned: bool | None) -> _Imported:
+    """What every ``from_*_arn`` does after setting the attributes."""
+    imported._owner = None if owned is None else ("this" if owned else "another")
+    if verify_shared:
+        imported.verify_shared()
+    return imported
+
+
+_Imported = TypeVar("_Imported", bound=SmsResourceBase)
+
+
+def _ownership_of(resource: SmsResourceBase, arn: str) -> str:
+    stack_account = StackFacts.of(resource).account
+    if is_unresolved(arn):
+        # A token that points at an SMS resource created in this app: its stack knows the account.
+        target = _created_resource_of(arn)
+        if target is None:
+            return "unknown"  # a parameter, an SSM value, an import of an export...
+        if Stack.of(target) is Stack.of(resource):
+            return "this"
+        owner_account = Stack.of(target).account
+        arn_account = owner_account
+    else:
+        arn_account = arn.split(":")[4]
+    if is_unresolved(stack_account) or is_unresolved(arn_account):
+        return "unknown"
+    return "this" if arn_account == stack_account else "another"
+
+
+def _created_resource_of(arn: str) -> CfnResource | None:
+    """The ``AWS::SMSVOICE::*`` resource whose attribute ``arn`` is, if it is exactly one."""
+    fragments = Tokenization.reverse_string(arn)
+    if fragments.length != 1:
+        return None
+    token = fragments.first_token
+    target = token.target if isinstance(token, Reference) else None
+    if isinstance(target, CfnResource) and target.cfn_resource_type.startswith("AWS::SMSVOICE::"):
+        return target
+    return None
 
 
 def arn_parts(scope: Construct, arn: str, resource_type: SmsResourceType) -> list[str]:
@@ -139,11 +197,10 @@ def arn_parts(scope: Construct, arn: str, resource_type: SmsResourceType) -> lis
     if not is_unresolved(arn):
         match = resource_type.parse_arn(arn)
         return [value for name, value in match.groupdict().items() if name not in _PREFIX_GROUPS]
-    name = Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name or ""
+    # "<type>/<id>[/<country>]" is the ARN's sixth field; its parts after the type are the identifier.
     count = resource_type.resource_pattern.count("(?P<")
-    if count == 1:
-        return [name]
-    return [Fn.select(i, Fn.split("/", name)) for i in range(count)]
+    parts = Fn.split("/", Fn.select(5, Fn.split(":", arn)), count + 1)
+    return [Fn.select(i + 1, parts) for i in range(count)]
 
 
 _PREFIX_GROUPS = ("partition", "region", "account")

@@ -6,7 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts
+from .base import SmsResourceBase, arn_parts, finish_import
 from .resource_types import OPT_OUT_LIST
 
 
@@ -14,6 +14,7 @@ class OptOutListBase(SmsResourceBase):
     """An opt-out list, created here or imported."""
 
     resource_type = OPT_OUT_LIST
+    _importer = "OptOutList.from_opt_out_list_arn"
     _arn: str
     _name: str
 
@@ -27,6 +28,12 @@ class OptOutListBase(SmsResourceBase):
 
     @property
     def resource_arn(self) -> str:
+        return self._arn
+
+    @property
+    def association_reference(self) -> str:
+        """How a pool or phone number names this list: the name of a list created in this
+        stack, the full ARN of an imported one (a shared list can only be given by ARN)."""
         return self._arn
 
 
@@ -50,14 +57,22 @@ class OptOutList(OptOutListBase):
         resource.apply_removal_policy(removal_policy)
         self._arn, self._name = resource.attr_arn, resource.ref
 
+    @property
+    def association_reference(self) -> str:
+        return self._name
+
     @classmethod
     def from_opt_out_list_arn(
-        cls, scope: Construct, id: str, opt_out_list_arn: str, *, verify_shared: bool = False
+        cls, scope: Construct, id: str, opt_out_list_arn: str, *, verify_shared: bool = False, owned: bool | None = None
     ) -> OptOutListBase:
-        """Import an existing opt-out list by ARN (``...:opt-out-list/${OptOutListName}``)."""
+        """Import an existing opt-out list by ARN (``...:opt-out-list/${OptOutListName}``).
+
+        :param verify_shared: add a ``SharedResourceCheck`` (an ARN another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: read from the
+            ARN; needed when the ARN or the stack's account is only known at deploy time and
+            this stack should write the resource's policy.
+        """
         (name,) = arn_parts(scope, opt_out_list_arn, OPT_OUT_LIST)
         imported = OptOutListBase(scope, id, environment_from_arn=opt_out_list_arn)
         imported._arn, imported._name = opt_out_list_arn, name
-        if verify_shared:
-            imported.verify_shared()
-        return imported
+        return finish_import(imported, verify_shared=verify_shared, owned=owned)

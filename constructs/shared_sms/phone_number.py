@@ -8,7 +8,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts
+from .base import SmsResourceBase, arn_parts, finish_import
 from .opt_out_list import OptOutListBase
 from .resource_types import PHONE_NUMBER
 
@@ -17,6 +17,7 @@ class PhoneNumberBase(SmsResourceBase):
     """A phone number, created here or imported."""
 
     resource_type = PHONE_NUMBER
+    _importer = "PhoneNumber.from_phone_number_arn"
     _arn: str
     _id: str
 
@@ -74,7 +75,7 @@ class PhoneNumber(PhoneNumberBase):
                 help=smsvoice.CfnPhoneNumber.MandatoryKeywordProperty(message=help_message),
                 stop=smsvoice.CfnPhoneNumber.MandatoryKeywordProperty(message=stop_message),
             ),
-            opt_out_list_name=opt_out_list.opt_out_list_name if opt_out_list else None,
+            opt_out_list_name=opt_out_list.association_reference if opt_out_list else None,
             deletion_protection_enabled=deletion_protection,
         )
         resource.apply_removal_policy(removal_policy)
@@ -84,12 +85,16 @@ class PhoneNumber(PhoneNumberBase):
 
     @classmethod
     def from_phone_number_arn(
-        cls, scope: Construct, id: str, phone_number_arn: str, *, verify_shared: bool = False
+        cls, scope: Construct, id: str, phone_number_arn: str, *, verify_shared: bool = False, owned: bool | None = None
     ) -> PhoneNumberBase:
-        """Import a phone number by ARN (``...:phone-number/${PhoneNumberId}``)."""
+        """Import a phone number by ARN (``...:phone-number/${PhoneNumberId}``).
+
+        :param verify_shared: add a ``SharedResourceCheck`` (an ARN another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: read from the
+            ARN; needed when the ARN or the stack's account is only known at deploy time and
+            this stack should write the resource's policy.
+        """
         (phone_number_id,) = arn_parts(scope, phone_number_arn, PHONE_NUMBER)
         imported = PhoneNumberBase(scope, id, environment_from_arn=phone_number_arn)
         imported._arn, imported._id = phone_number_arn, phone_number_id
-        if verify_shared:
-            imported.verify_shared()
-        return imported
+        return finish_import(imported, verify_shared=verify_shared, owned=owned)

@@ -106,6 +106,11 @@ class PolicyFunction(Construct):
         function = _BY_STACK[stack] = child or cls(stack, FUNCTION_ID)
         return function
 
+    @classmethod
+    def existing(cls, scope: Construct) -> PolicyFunction | None:
+        """The stack's function if something already created it."""
+        return _BY_STACK.get(Stack.of(scope))
+
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self._stack = Stack.of(self)

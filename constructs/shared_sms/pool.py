@@ -8,7 +8,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts
+from .base import SmsResourceBase, arn_parts, finish_import
 from .opt_out_list import OptOutListBase
 from .phone_number import PhoneNumberBase
 from .resource_types import POOL
@@ -19,6 +19,7 @@ class PoolBase(SmsResourceBase):
     """A pool, created here or imported."""
 
     resource_type = POOL
+    _importer = "Pool.from_pool_arn"
     _arn: str
     _id: str
 
@@ -75,7 +76,7 @@ class Pool(PoolBase):
                 help=smsvoice.CfnPool.MandatoryKeywordProperty(message=help_message),
                 stop=smsvoice.CfnPool.MandatoryKeywordProperty(message=stop_message),
             ),
-            opt_out_list_name=opt_out_list.opt_out_list_name if opt_out_list else None,
+            opt_out_list_name=opt_out_list.association_reference if opt_out_list else None,
             self_managed_opt_outs_enabled=self_managed_opt_outs,
             shared_routes_enabled=shared_routes,
             deletion_protection_enabled=deletion_protection,
@@ -84,11 +85,17 @@ class Pool(PoolBase):
         self._arn, self._id = resource.attr_arn, resource.attr_pool_id
 
     @classmethod
-    def from_pool_arn(cls, scope: Construct, id: str, pool_arn: str, *, verify_shared: bool = False) -> PoolBase:
-        """Import a pool by ARN (``arn:${Partition}:sms-voice:${Region}:${Account}:pool/${PoolId}``)."""
+    def from_pool_arn(
+        cls, scope: Construct, id: str, pool_arn: str, *, verify_shared: bool = False, owned: bool | None = None
+    ) -> PoolBase:
+        """Import a pool by ARN (``arn:${Partition}:sms-voice:${Region}:${Account}:pool/${PoolId}``).
+
+        :param verify_shared: add a ``SharedResourceCheck`` (an ARN another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: read from the
+            ARN; needed when the ARN or the stack's account is only known at deploy time and
+            this stack should write the resource's policy.
+        """
         (pool_id,) = arn_parts(scope, pool_arn, POOL)
         imported = PoolBase(scope, id, environment_from_arn=pool_arn)
         imported._arn, imported._id = pool_arn, pool_id
-        if verify_shared:
-            imported.verify_shared()
-        return imported
+        return finish_import(imported, verify_shared=verify_shared, owned=owned)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jsii
-from aws_cdk import CfnResource, Lazy, RemovalPolicy
+from aws_cdk import Annotations, CfnResource, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
-from .policy_checks import check_policy
+from .app_registry import register_in_app
+from .policy_checks import MAX_POLICY_CHARS, check_policy, estimated_policy_chars
 from .policy_function import PolicyFunction, Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from .base import SmsResourceBase
 
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
+POLICIES_ID = "SharedSmsPolicies"  # where the policies of literal ARNs are created on first use
 
 
 class OnExistingPolicy(StrEnum):
@@ -83,12 +85,22 @@ class ResourcePolicy(Construct):
             raise ValueError(
                 f"on_existing_policy must be 'MERGE', 'FAIL' or 'REPLACE', got {on_existing_policy!r}"
             ) from None
+        if Stack.of(self) is not Stack.of(resource):
+            raise ValueError(
+                f"{self.node.path}: a ResourcePolicy belongs in the stack of its resource "
+                f"({resource.node.path}): create it with a scope in that stack, so that the resource's "
+                "share_with and add_to_resource_policy calls add to it"
+            )
         self.resource = resource
         self.allow_public = allow_public
-        self.document = policy_document or iam.PolicyDocument()
+        self.document = iam.PolicyDocument()
         self._rendered_cache: Any = None
         self._function = function = PolicyFunction.of(self)
         function.register(self, resource.resource_type, resource.resource_arn)
+        register_in_app(self)
+        if policy_document is not None:
+            # Copied statement by statement: the caller's document stays as it was.
+            self.add_statements(*_statements_of(policy_document))
 
         properties: dict[str, Any] = {
             "ServiceToken": function.service_token,
@@ -117,16 +129,32 @@ class ResourcePolicy(Construct):
         if not contains_intrinsic(rendered):
             # What Stack.to_json_string renders for literal values, without the round trips.
             return json.dumps(rendered, separators=(",", ":"), ensure_ascii=False)
-        stack = self._function.stack
-        return inline_partition(stack.resolve(stack.to_json_string(self.document)), self._function.partition)
+        # Deploy-time values: hand CDK the unresolved token, so that its reference finder
+        # sees values from other stacks and turns them into exports, imports and a stack
+        # dependency (resolving here would bake in the other stack's logical ids).
+        return self._function.stack.to_json_string(self.document)
+
+    @classmethod
+    def existing_for(cls, resource: SmsResourceBase) -> ResourcePolicy | None:
+        """The stack's policy for ``resource``'s ARN, if one was created (creates nothing)."""
+        function = PolicyFunction.existing(resource)
+        return function.find_policy(resource.resource_arn) if function is not None else None
 
     @classmethod
     def for_resource(cls, resource: SmsResourceBase) -> ResourcePolicy:
-        """The stack's policy for ``resource``'s ARN, created under the resource if none exists."""
-        existing = PolicyFunction.of(resource).find_policy(resource.resource_arn)
+        """The stack's policy for ``resource``'s ARN, created on first use. A literal ARN's
+        policy lives at ``<stack>/SharedSmsPolicies/<type>-<id>`` whichever import of the
+        ARN asked first (so reordering calls keeps its logical id); a deploy-time ARN's
+        under the resource."""
+        existing = cls.existing_for(resource)
         if existing is not None:
             return existing
-        return cls(resource, "Policy", resource=resource)
+        arn = resource.resource_arn
+        if is_unresolved(arn):
+            return cls(resource, "Policy", resource=resource)
+        stack = Stack.of(resource)
+        container = cast(Construct, stack.node.try_find_child(POLICIES_ID) or Construct(stack, POLICIES_ID))
+        return cls(container, arn.split(":", 5)[5].replace("/", "-"), resource=resource)
 
     def add_statements(self, *statements: iam.PolicyStatement) -> None:
         """Add statements; one without a ``Resource`` gets the resource's ARN."""
@@ -162,6 +190,14 @@ class ResourcePolicy(Construct):
             )
         ]
         errors += self._placement_problems()
+        size = estimated_policy_chars(self._rendered() or {})
+        if MAX_POLICY_CHARS // 2 < size <= MAX_POLICY_CHARS:
+            # A renamed or moved construct holds both copies until CloudFormation's cleanup.
+            Annotations.of(self).add_warning_v2(
+                "shared-sms:policy-over-half-the-limit",
+                f"this policy may take {size} of the service's {MAX_POLICY_CHARS} characters: renaming or "
+                "moving this construct (a new logical id) would need room for two copies during the deployment",
+            )
         return errors
 
     def _placement_problems(self) -> list[str]:
@@ -179,3 +215,8 @@ class ResourcePolicy(Construct):
                     "the resource's region: move this policy to a stack there"
                 )
         return problems
+
+
+def _statements_of(document: iam.PolicyDocument) -> list[iam.PolicyStatement]:
+    rendered = document.to_json() or {}
+    return [iam.PolicyStatement.from_json(statement) for statement in rendered.get("Statement", [])]

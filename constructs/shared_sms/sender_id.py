@@ -6,7 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts
+from .base import SmsResourceBase, arn_parts, finish_import
 from .resource_types import SENDER_ID
 
 
@@ -14,6 +14,7 @@ class SenderIdBase(SmsResourceBase):
     """A sender ID, created here or imported."""
 
     resource_type = SENDER_ID
+    _importer = "SenderId.from_sender_id_arn"
     _arn: str
     _sender_id: str
     _country: str
@@ -67,12 +68,16 @@ class SenderId(SenderIdBase):
 
     @classmethod
     def from_sender_id_arn(
-        cls, scope: Construct, id: str, sender_id_arn: str, *, verify_shared: bool = False
+        cls, scope: Construct, id: str, sender_id_arn: str, *, verify_shared: bool = False, owned: bool | None = None
     ) -> SenderIdBase:
-        """Import a sender ID by ARN (``...:sender-id/${SenderId}/${IsoCountryCode}``)."""
+        """Import a sender ID by ARN (``...:sender-id/${SenderId}/${IsoCountryCode}``).
+
+        :param verify_shared: add a ``SharedResourceCheck`` (an ARN another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: read from the
+            ARN; needed when the ARN or the stack's account is only known at deploy time and
+            this stack should write the resource's policy.
+        """
         sender_id, country = arn_parts(scope, sender_id_arn, SENDER_ID)
         imported = SenderIdBase(scope, id, environment_from_arn=sender_id_arn)
         imported._arn, imported._sender_id, imported._country = sender_id_arn, sender_id, country
-        if verify_shared:
-            imported.verify_shared()
-        return imported
+        return finish_import(imported, verify_shared=verify_shared, owned=owned)

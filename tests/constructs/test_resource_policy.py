@@ -34,7 +34,8 @@ def test_share_with_two_accounts_and_sns_yields_one_policy() -> None:
 def test_policy_is_a_plain_string_when_the_region_pins_the_partition() -> None:
     pinned, agnostic = new_stack(), cdk.Stack(cdk.App(), "Agnostic")
     for stack in (pinned, agnostic):
-        PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+        number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN, owned=True)
+        number.share_with(iam.AccountPrincipal(CONSUMER))
     (pinned_policy,) = Template.from_stack(pinned).find_resources("Custom::SmsResourcePolicy").values()
     (agnostic_policy,) = Template.from_stack(agnostic).find_resources("Custom::SmsResourcePolicy").values()
     assert isinstance(pinned_policy["Properties"]["Policy"], str)
@@ -260,3 +261,13 @@ def test_consumer_import_of_foreign_arn_grants_identity_and_skips_policy_with_wa
     Annotations.from_stack(stack).has_warning(
         "/TestStack/Shared", Match.string_like_regexp("belongs to account 111122223333")
     )
+
+
+def test_warns_when_a_policy_takes_more_than_half_the_limit() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.share_with(*(iam.AccountPrincipal(f"{100000000000 + n}") for n in range(170)))
+    small = PhoneNumber.from_phone_number_arn(stack, "Small", NUMBER_ARN.replace("0123", "4567"))
+    small.share_with(iam.AccountPrincipal(CONSUMER))
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("half|two copies"))
+    assert [w.id for w in warnings] == [f"/TestStack/SharedSmsPolicies/phone-number-{NUMBER_ARN.rsplit('/', 1)[1]}"]

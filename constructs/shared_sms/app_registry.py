@@ -1,0 +1,46 @@
+"""Every resource policy of the app whose ARN is literal, so that two stacks writing one
+ARN's policy are seen at synth time.
+
+Two stacks may both write statements to one ARN when both MERGE (each owns its own
+statements): each gets a warning that names the other. With FAIL or REPLACE on either
+side they would fight at deploy time (FAIL refuses the other's statements, REPLACE
+removes them), so that is an error naming both and the fix.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from aws_cdk import Annotations, Stack
+from constructs import IConstruct
+
+from .tokens import is_unresolved
+
+if TYPE_CHECKING:
+    from .resource_policy import ResourcePolicy
+
+_BY_APP: weakref.WeakKeyDictionary[IConstruct, dict[str, list[ResourcePolicy]]] = weakref.WeakKeyDictionary()
+MERGE = "MERGE"
+
+
+def register_in_app(policy: ResourcePolicy) -> None:
+    arn = policy.resource.resource_arn
+    if is_unresolved(arn):
+        return  # created in this app: one construct, one stack
+    others = _BY_APP.setdefault(policy.node.root, {}).setdefault(arn, [])
+    for other in others:
+        if policy.on_existing_policy != MERGE or other.on_existing_policy != MERGE:
+            raise ValueError(
+                f"{policy.node.path} ({policy.on_existing_policy}) and {other.node.path} "
+                f"({other.on_existing_policy}) both write the resource policy of {arn}; with FAIL or "
+                'REPLACE they would undo each other at deploy time: use on_existing_policy="MERGE" in '
+                "both (each stack then owns only its own statements), or keep the statements in one stack"
+            )
+        for one, two in ((policy, other), (other, policy)):
+            Annotations.of(one).add_warning_v2(
+                "shared-sms:policy-in-several-stacks",
+                f"stack {Stack.of(two).node.path} ({two.node.path}) also writes statements to the policy of "
+                f"{arn}; both MERGE, so each keeps its own statements beside the other's",
+            )
+    others.append(policy)
