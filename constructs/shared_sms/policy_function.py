@@ -40,10 +40,14 @@ if TYPE_CHECKING:
 
 FUNCTION_ID = "SharedSmsPolicyFunction"
 _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDictionary()
-# Up to this many ARNs of one type are listed one by one in the function's IAM
-# policy; past it the type gets one `arn:...:<type>/*` pattern. 4 types x 15 ARNs
-# x ~100 characters stays well inside the 10,240 characters of a role's inline policies.
+# The function's IAM policy lists ARNs one by one, up to this many of one type per
+# statement; past it the type gets one `arn:...:<type>/*` pattern. Across both
+# statements (policy calls, Describe for checks) the listed ARNs also share one
+# character budget that leaves the rest of IAM's 10,240 characters for the rest;
+# over it, the list with the most characters becomes its pattern.
 MAX_LISTED_ARNS_PER_TYPE = 15
+LISTED_ARN_BUDGET_CHARS = 6_000
+TOKEN_ARN_CHARS = 128  # a deploy-time ARN, at its longest plausible length
 POLICY_ACTIONS = (
     "sms-voice:PutResourcePolicy",
     "sms-voice:GetResourcePolicy",
@@ -117,8 +121,11 @@ class PolicyFunction(Construct):
         facts = StackFacts.of(self)
         self.account, self.region, self.partition = facts.account, facts.region, facts.partition
         self._policies: dict[str, ResourcePolicy] = {}
-        self._arns: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
-        self._checked: dict[str, list[str]] = {t.name: [] for t in ALL_TYPES}
+        # (statement, type) -> ARNs by key, in registration order; "policy" or "check".
+        self._listed: dict[tuple[str, str], dict[str, str]] = {
+            (kind, t.name): {} for kind in ("policy", "check") for t in ALL_TYPES
+        }
+        self._patterns: set[tuple[str, str]] = set()
 
         log_group = logs.LogGroup(
             self,
@@ -181,9 +188,25 @@ class PolicyFunction(Construct):
                 "so that one custom resource owns the ARN"
             )
         self._policies[key] = policy
-        self._arns[resource_type.name].append(arn)
-        if len(self._arns[resource_type.name]) == MAX_LISTED_ARNS_PER_TYPE + 1:
-            self._acknowledge_pattern(resource_type)
+        self._list("policy", resource_type, key, arn)
+
+    def _list(self, kind: str, resource_type: SmsResourceType, key: str, arn: str) -> None:
+        """Add ``arn`` to the role's policy, or fold lists into patterns to stay within budget."""
+        listed = self._listed[(kind, resource_type.name)]
+        if (kind, resource_type.name) in self._patterns or key in listed:
+            return
+        listed[key] = arn
+        if len(listed) > MAX_LISTED_ARNS_PER_TYPE:
+            self._fold(kind, resource_type)
+        while sum(map(_chars, self._listed.values())) > LISTED_ARN_BUDGET_CHARS:
+            kind_name = max(self._listed, key=lambda k: _chars(self._listed[k]))
+            self._fold(kind_name[0], next(t for t in ALL_TYPES if t.name == kind_name[1]))
+
+    def _fold(self, kind: str, resource_type: SmsResourceType) -> None:
+        """From here on the type is granted as a pattern (see _scoped)."""
+        self._patterns.add((kind, resource_type.name))
+        self._listed[(kind, resource_type.name)].clear()
+        self._acknowledge_pattern(resource_type, None if kind == "policy" else "*")
 
     def _pattern(self, resource_type: SmsResourceType, account: str | None = None) -> str:
         """``arn:<partition>:sms-voice:<region>:<account>:<type>/*`` for this stack."""
@@ -196,7 +219,7 @@ class PolicyFunction(Construct):
         )
 
     def _acknowledge_pattern(self, resource_type: SmsResourceType, account: str | None = None) -> None:
-        """From here on the type is granted as a pattern (see _scoped): tell cdk-nag why."""
+        """Tell cdk-nag why the type is granted as a pattern."""
         resolved = self._stack.resolve(self._pattern(resource_type, account))
         if isinstance(resolved, dict):  # cdk-nag names tokens <AWS::Partition>, <AWS::Region>...
             separator, parts = resolved["Fn::Join"]
@@ -204,8 +227,8 @@ class PolicyFunction(Construct):
         Validations.of(self._access).acknowledge(
             Acknowledgment(
                 id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resolved}]",
-                reason=f"listing more than {MAX_LISTED_ARNS_PER_TYPE} {resource_type.noun}s one by one would "
-                f"overflow IAM's inline policy size, so this grant covers every {resource_type.noun} of "
+                reason=f"listing every {resource_type.noun} one by one would overflow IAM's inline policy "
+                f"size, so this grant covers every {resource_type.noun} of "
                 + (
                     "this account and region; actions stay the three resource-policy calls"
                     if account is None
@@ -216,23 +239,20 @@ class PolicyFunction(Construct):
 
     def register_check(self, resource_type: SmsResourceType, arn: str) -> None:
         """A shared-resource check will list ``arn``'s type with Describe*."""
-        self._checked[resource_type.name].append(arn)
-        if len(self._checked[resource_type.name]) == MAX_LISTED_ARNS_PER_TYPE + 1:
-            self._acknowledge_pattern(resource_type, account="*")
+        self._list("check", resource_type, self.arn_key(arn), arn)
 
-    def _scoped(self, arns_by_type: dict[str, list[str]], account: str | None = None) -> list[str]:
-        """The ARNs, or per type one ``arn:...:<type>/*`` pattern once there are too many to list."""
+    def _scoped(self, kind: str, account: str | None = None) -> list[str]:
+        """The listed ARNs, and one ``arn:...:<type>/*`` pattern per type folded into one."""
         resources: list[str] = []
         for resource_type in ALL_TYPES:
-            arns = arns_by_type[resource_type.name]
-            if len(arns) > MAX_LISTED_ARNS_PER_TYPE:
+            if (kind, resource_type.name) in self._patterns:
                 resources.append(self._pattern(resource_type, account))
             else:
-                resources.extend(arns)
+                resources.extend(self._listed[(kind, resource_type.name)].values())
         return resources
 
     def _render_policy(self, log_group: logs.ILogGroup) -> dict[str, Any]:
-        resources = self._scoped(self._arns)
+        resources = self._scoped("policy")
         statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
@@ -242,14 +262,19 @@ class PolicyFunction(Construct):
         ]
         if resources:
             statements.append({"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": resources})
-        checked = [t for t in ALL_TYPES if self._checked[t.name]]
+        checked = [t for t in ALL_TYPES if self._listed[("check", t.name)] or ("check", t.name) in self._patterns]
         if checked:
             # Shared resources live in other accounts: the pattern fallback keeps their account open.
             statements.append(
                 {
                     "Effect": "Allow",
                     "Action": sorted({DESCRIBE_ACTIONS[t.name] for t in checked}),
-                    "Resource": self._scoped(self._checked, account="*"),
+                    "Resource": self._scoped("check", account="*"),
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _chars(listed: dict[str, str]) -> int:
+    """What listing these ARNs costs in the rendered policy (quotes and comma included)."""
+    return sum((TOKEN_ARN_CHARS if is_unresolved(arn) else len(arn)) + 3 for arn in listed.values())

@@ -77,6 +77,10 @@ class LocalCloudFormation:
         self.client_for, self.use_account = client_for, use_account
         self.stacks: dict[str, Stack] = {}
         self.events: list[dict[str, Any]] = []
+        self.exports: dict[tuple[str, str, str], Any] = {}
+        """(account, region, export name) -> value, from the Outputs of the stacks deployed."""
+        self.ssm_parameters: dict[tuple[str, str, str], str] = {}
+        """(account, region, name) -> value: what ``AWS::SSM::Parameter::Value<String>`` parameters read."""
 
     # -- public operations ------------------------------------------------------------------------
     def deploy(self, cloud_assembly: Path, name: str) -> None:
@@ -112,6 +116,10 @@ class LocalCloudFormation:
             raise
         stack.template, stack.resources = template, working.resources
         self.stacks[name] = stack
+        for output in template.get("Outputs", {}).values():
+            if "Export" in output:
+                export = self._resolve(stack, output["Export"]["Name"])
+                self.exports[(stack.account, stack.region, export)] = self._resolve(stack, output["Value"])
         for logical_id in [lid for lid in previous if lid not in template["Resources"]]:
             self._delete(stack, logical_id, previous[logical_id])
         for logical_id, old in replaced:  # cleanup phase: the replaced physical resources go last
@@ -135,6 +143,10 @@ class LocalCloudFormation:
         if kind in SMS_TYPES:
             physical, attributes = self._create_sms(stack, logical_id, kind, props)
             return Deployed(kind, physical, props, attributes, retain)
+        if kind == "AWS::SSM::Parameter":
+            name = props.get("Name") or f"CFN-{logical_id}"
+            self.ssm_parameters[(stack.account, stack.region, name)] = props["Value"]
+            return Deployed(kind, name, props, {"Type": props.get("Type", "String"), "Value": props["Value"]}, retain)
         physical = f"{stack.name}-{logical_id}"
         service = kind.split("::")[1].lower()
         arn = f"arn:aws:{service}:{stack.region}:{stack.account}:{logical_id}"
@@ -266,12 +278,32 @@ class LocalCloudFormation:
         def ref(name: str) -> Any:
             if name in pseudo:
                 return pseudo[name]
+            parameter = stack.template.get("Parameters", {}).get(name)
+            if parameter is not None:
+                return self._parameter(stack, name, parameter)
             return stack.resources[name].physical_id
 
         def get_att(logical_id: str, attribute: str) -> Any:
             return stack.resources[logical_id].attributes[attribute]
 
-        return resolve(value, ref, get_att)
+        def import_value(export: str) -> Any:
+            key = (stack.account, stack.region, export)
+            if key not in self.exports:
+                raise StackOperationError(stack.name, f"No export named {export} found")
+            return self.exports[key]
+
+        return resolve(value, ref, get_att, import_value)
+
+    def _parameter(self, stack: Stack, name: str, parameter: dict[str, Any]) -> Any:
+        """A template parameter's value: its default, or what SSM holds for an SSM-typed one."""
+        if parameter.get("Type") == "AWS::SSM::Parameter::Value<String>":
+            key = (stack.account, stack.region, parameter["Default"])
+            if key not in self.ssm_parameters:
+                raise StackOperationError(name, f"Parameters: [{parameter['Default']}] do not exist in SSM")
+            return self.ssm_parameters[key]
+        if "Default" not in parameter:
+            raise StackOperationError(name, "the local driver passes no parameter values: give it a Default")
+        return parameter["Default"]
 
 
 def _as_strings(value: Any) -> Any:

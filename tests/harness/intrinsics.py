@@ -1,5 +1,5 @@
 """Resolving the CloudFormation intrinsics that CDK templates use: Ref, Fn::GetAtt,
-Fn::Join, Fn::Sub, Fn::Select, Fn::Split and the pseudo parameters."""
+Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::ImportValue and the pseudo parameters."""
 
 from __future__ import annotations
 
@@ -40,8 +40,14 @@ def references(value: Any) -> set[str]:
     return found
 
 
-def resolve(value: Any, ref: Callable[[str], Any], get_att: Callable[[str, str], Any]) -> Any:
-    """``value`` with every intrinsic evaluated; ``ref`` answers Ref (pseudo parameters included)."""
+def resolve(
+    value: Any,
+    ref: Callable[[str], Any],
+    get_att: Callable[[str, str], Any],
+    import_value: Callable[[str], Any] | None = None,
+) -> Any:
+    """``value`` with every intrinsic evaluated; ``ref`` answers Ref (pseudo parameters and
+    template parameters included), ``import_value`` Fn::ImportValue."""
 
     def walk(item: Any) -> Any:
         if isinstance(item, list):
@@ -64,6 +70,8 @@ def resolve(value: Any, ref: Callable[[str], Any], get_att: Callable[[str, str],
             if key == "Fn::Split":
                 separator, text = walk(arg[0]), walk(arg[1])
                 return str(text).split(str(separator))
+            if key == "Fn::ImportValue" and import_value is not None:
+                return import_value(str(walk(arg)))
             if key == "Fn::Sub":
                 text, variables = (arg[0], walk(arg[1])) if isinstance(arg, list) else (arg, {})
                 return _substitute(text, variables, ref, get_att)
