@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Annotations, Stack
 from constructs import IConstruct
 
-from .tokens import is_unresolved
+from .ownership import created_resource_of, is_deploy_time
 
 if TYPE_CHECKING:
     from .resource_policy import ResourcePolicy
@@ -26,9 +26,14 @@ MERGE = "MERGE"
 
 def register_in_app(policy: ResourcePolicy) -> None:
     arn = policy.resource.resource_arn
-    if is_unresolved(arn):
-        return  # created in this app: one construct, one stack
-    others = _BY_APP.setdefault(policy.node.root, {}).setdefault(arn, [])
+    if is_deploy_time(arn):
+        created = created_resource_of(arn)
+        if created is None:
+            return  # a parameter, an SSM value...: which resource it names is not known here
+        key, arn = f"created:{created.node.path}", created.node.path
+    else:
+        key = arn
+    others = _BY_APP.setdefault(policy.node.root, {}).setdefault(key, [])
     for other in others:
         if policy.on_existing_policy != MERGE or other.on_existing_policy != MERGE:
             raise ValueError(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import ClassVar, TypeVar
 
 import jsii
-from aws_cdk import Annotations, CfnResource, Fn, Reference, Resource, Stack, Tokenization
+from aws_cdk import Annotations, Fn, Resource
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .ownership import ANOTHER, LOOKUP_PLACEHOLDER, UNKNOWN, ownership_of
 from .policy_function import StackFacts
 from .resource_policy import ResourcePolicy
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
@@ -36,14 +37,14 @@ class SmsResourceBase(Resource):
         ARN in the stack's account), ``another`` (an ARN of another account) or ``unknown``
         (an ARN or a stack account known only at deploy time, unless ``owned=`` said so)."""
         if self._owner is None:
-            self._owner = _ownership_of(self, self.resource_arn)
+            self._owner = ownership_of(self, self.resource_arn)
         return self._owner
 
     @property
     def owned_by_another_account(self) -> bool:
         """True when the ARN's account is known and differs from the stack's: its policy
         belongs to that account, so this stack can only grant its own principals."""
-        return self.ownership == "another"
+        return self.ownership == ANOTHER
 
     def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
         """Add a statement to this resource's policy (one policy per ARN per stack).
@@ -54,20 +55,16 @@ class SmsResourceBase(Resource):
         on the import, or a ``ResourcePolicy`` of your own), else this raises.
         """
         if self.owned_by_another_account:
+            owner = self.env.account
             Annotations.of(self).add_warning_v2(
                 "shared-sms:foreign-resource-policy",
-                f"{self.resource_arn} belongs to account {self.env.account}: its resource policy "
-                "can only be changed from a stack in that account; the statement was not added",
+                f"this {self.resource_type.noun} belongs to "
+                + ("another account" if is_unresolved(owner) else f"account {owner}")
+                + ": its resource policy can only be changed from a stack in that account; the statement was not added",
             )
             return iam.AddToResourcePolicyResult(statement_added=False)
-        if self.ownership == "unknown" and ResourcePolicy.existing_for(self) is None:
-            raise ValueError(
-                f"{self.node.path}: shared_sms cannot tell at synth time which account owns this "
-                f"{self.resource_type.noun} (its ARN or the stack's account is only known at deploy time), "
-                "and only the owner may write its resource policy: pass owned=True to "
-                f"{self._importer} if this stack's account owns it, or create "
-                "ResourcePolicy(scope, id, resource=...) for it yourself"
-            )
+        if not self._may_write_policy():
+            raise ValueError(self._unknown_owner_message())
         policy = ResourcePolicy.for_resource(self)
         policy.add_statements(statement)
         return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
@@ -123,11 +120,29 @@ class SmsResourceBase(Resource):
                 f"cannot grant {unknown or 'no actions'} on a {self.resource_type.noun}; "
                 f"use one of {', '.join(sorted(valid))}"
             )
-        if self.ownership == "another" or (self.ownership == "unknown" and ResourcePolicy.existing_for(self) is None):
+        if self.owned_by_another_account or not self._may_write_policy():
             # The owner's policy is theirs to write (or may be): our side is the identity statement.
-            return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn])
+            grant = iam.Grant.add_to_principal(
+                grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn]
+            )
+            if not grant.success and not self.owned_by_another_account:
+                raise ValueError(self._unknown_owner_message())  # nothing was granted: say so
+            return grant
         return iam.Grant.add_to_principal_or_resource(
             grantee=grantee, actions=list(actions), resource_arns=[self.resource_arn], resource=self
+        )
+
+    def _may_write_policy(self) -> bool:
+        """Known to be this account's, or a policy was asked for explicitly."""
+        return self.ownership != UNKNOWN or ResourcePolicy.existing_for(self) is not None
+
+    def _unknown_owner_message(self) -> str:
+        return (
+            f"{self.node.path}: shared_sms cannot tell at synth time which account owns this "
+            f"{self.resource_type.noun} (its ARN or the stack's account is only known at deploy time), "
+            "and only the owner may write its resource policy: pass owned=True to "
+            f"{self._importer} if this stack's account owns it, or create "
+            "ResourcePolicy(scope, id, resource=...) for it yourself"
         )
 
     def verify_shared(self) -> SharedResourceCheck:
@@ -147,6 +162,11 @@ class SmsResourceBase(Resource):
         return self.grant(grantee, *(f"sms-voice:{a}" for a in self.resource_type.send_actions))
 
 
+def environment_of(arn: str) -> str | None:
+    """The ARN to take an import's account and region from (none for a lookup not done yet)."""
+    return None if arn.startswith(LOOKUP_PLACEHOLDER) else arn
+
+
 def finish_import(imported: _Imported, *, verify_shared: bool, owned: bool | None) -> _Imported:
     """What every ``from_*_arn`` does after setting the attributes."""
     imported._owner = None if owned is None else ("this" if owned else "another")
@@ -158,42 +178,14 @@ def finish_import(imported: _Imported, *, verify_shared: bool, owned: bool | Non
 _Imported = TypeVar("_Imported", bound=SmsResourceBase)
 
 
-def _ownership_of(resource: SmsResourceBase, arn: str) -> str:
-    stack_account = StackFacts.of(resource).account
-    if is_unresolved(arn):
-        # A token that points at an SMS resource created in this app: its stack knows the account.
-        target = _created_resource_of(arn)
-        if target is None:
-            return "unknown"  # a parameter, an SSM value, an import of an export...
-        if Stack.of(target) is Stack.of(resource):
-            return "this"
-        owner_account = Stack.of(target).account
-        arn_account = owner_account
-    else:
-        arn_account = arn.split(":")[4]
-    if is_unresolved(stack_account) or is_unresolved(arn_account):
-        return "unknown"
-    return "this" if arn_account == stack_account else "another"
-
-
-def _created_resource_of(arn: str) -> CfnResource | None:
-    """The ``AWS::SMSVOICE::*`` resource whose attribute ``arn`` is, if it is exactly one."""
-    fragments = Tokenization.reverse_string(arn)
-    if fragments.length != 1:
-        return None
-    token = fragments.first_token
-    target = token.target if isinstance(token, Reference) else None
-    if isinstance(target, CfnResource) and target.cfn_resource_type.startswith("AWS::SMSVOICE::"):
-        return target
-    return None
-
-
 def arn_parts(scope: Construct, arn: str, resource_type: SmsResourceType) -> list[str]:
     """The identifier parts after ``<type>/`` of an ARN to import.
 
     A literal ARN is checked now (ValueError naming the expected format); a token
     is split with CloudFormation functions at deploy time.
     """
+    if arn.startswith(LOOKUP_PLACEHOLDER):
+        return [arn] * resource_type.resource_pattern.count("(?P<")  # the CLI looks it up, then synthesizes again
     if not is_unresolved(arn):
         match = resource_type.parse_arn(arn)
         return [value for name, value in match.groupdict().items() if name not in _PREFIX_GROUPS]

@@ -6,7 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, finish_import
+from .base import SmsResourceBase, arn_parts, environment_of, finish_import
 from .resource_types import OPT_OUT_LIST
 
 
@@ -73,6 +73,6 @@ class OptOutList(OptOutListBase):
             this stack should write the resource's policy.
         """
         (name,) = arn_parts(scope, opt_out_list_arn, OPT_OUT_LIST)
-        imported = OptOutListBase(scope, id, environment_from_arn=opt_out_list_arn)
+        imported = OptOutListBase(scope, id, environment_from_arn=environment_of(opt_out_list_arn))
         imported._arn, imported._name = opt_out_list_arn, name
         return finish_import(imported, verify_shared=verify_shared, owned=owned)

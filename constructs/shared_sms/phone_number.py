@@ -8,7 +8,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, finish_import
+from .base import SmsResourceBase, arn_parts, environment_of, finish_import
 from .opt_out_list import OptOutListBase
 from .resource_types import PHONE_NUMBER
 
@@ -95,6 +95,6 @@ class PhoneNumber(PhoneNumberBase):
             this stack should write the resource's policy.
         """
         (phone_number_id,) = arn_parts(scope, phone_number_arn, PHONE_NUMBER)
-        imported = PhoneNumberBase(scope, id, environment_from_arn=phone_number_arn)
+        imported = PhoneNumberBase(scope, id, environment_from_arn=environment_of(phone_number_arn))
         imported._arn, imported._id = phone_number_arn, phone_number_id
         return finish_import(imported, verify_shared=verify_shared, owned=owned)

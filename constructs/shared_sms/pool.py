@@ -8,7 +8,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, finish_import
+from .base import SmsResourceBase, arn_parts, environment_of, finish_import
 from .opt_out_list import OptOutListBase
 from .phone_number import PhoneNumberBase
 from .resource_types import POOL
@@ -96,6 +96,6 @@ class Pool(PoolBase):
             this stack should write the resource's policy.
         """
         (pool_id,) = arn_parts(scope, pool_arn, POOL)
-        imported = PoolBase(scope, id, environment_from_arn=pool_arn)
+        imported = PoolBase(scope, id, environment_from_arn=environment_of(pool_arn))
         imported._arn, imported._id = pool_arn, pool_id
         return finish_import(imported, verify_shared=verify_shared, owned=owned)

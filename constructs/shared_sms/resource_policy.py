@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
@@ -12,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from .app_registry import register_in_app
+from .ownership import created_resource_of, is_deploy_time
 from .policy_checks import MAX_POLICY_CHARS, check_policy, estimated_policy_chars
 from .policy_function import PolicyFunction, Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
@@ -78,19 +80,15 @@ class ResourcePolicy(Construct):
         allow_public: bool = False,
         removal_policy: RemovalPolicy | None = None,
     ) -> None:
-        super().__init__(scope, id)
         try:
-            self.on_existing_policy = OnExistingPolicy(on_existing_policy)
+            mode = OnExistingPolicy(on_existing_policy)
         except ValueError:
             raise ValueError(
                 f"on_existing_policy must be 'MERGE', 'FAIL' or 'REPLACE', got {on_existing_policy!r}"
             ) from None
-        if Stack.of(self) is not Stack.of(resource):
-            raise ValueError(
-                f"{self.node.path}: a ResourcePolicy belongs in the stack of its resource "
-                f"({resource.node.path}): create it with a scope in that stack, so that the resource's "
-                "share_with and add_to_resource_policy calls add to it"
-            )
+        _check_placement(scope, id, resource)  # before anything joins the construct tree
+        super().__init__(scope, id)
+        self.on_existing_policy = mode
         self.resource = resource
         self.allow_public = allow_public
         self.document = iam.PolicyDocument()
@@ -142,19 +140,17 @@ class ResourcePolicy(Construct):
 
     @classmethod
     def for_resource(cls, resource: SmsResourceBase) -> ResourcePolicy:
-        """The stack's policy for ``resource``'s ARN, created on first use. A literal ARN's
-        policy lives at ``<stack>/SharedSmsPolicies/<type>-<id>`` whichever import of the
-        ARN asked first (so reordering calls keeps its logical id); a deploy-time ARN's
-        under the resource."""
+        """The stack's policy for ``resource``'s ARN, created on first use at
+        ``<stack>/SharedSmsPolicies/<id>``, whichever construct of the ARN asked first (so
+        reordering calls keeps its logical id). ``<id>``: ``<type>-<id>`` of a literal ARN,
+        the path of a resource created in the app, else ``deploy-time-<hash of the ARN>``."""
         existing = cls.existing_for(resource)
         if existing is not None:
             return existing
         arn = resource.resource_arn
-        if is_unresolved(arn):
-            return cls(resource, "Policy", resource=resource)
         stack = Stack.of(resource)
         container = cast(Construct, stack.node.try_find_child(POLICIES_ID) or Construct(stack, POLICIES_ID))
-        return cls(container, arn.split(":", 5)[5].replace("/", "-"), resource=resource)
+        return cls(container, _policy_id(stack, arn), resource=resource)
 
     def add_statements(self, *statements: iam.PolicyStatement) -> None:
         """Add statements; one without a ``Resource`` gets the resource's ARN."""
@@ -202,15 +198,20 @@ class ResourcePolicy(Construct):
 
     def _placement_problems(self) -> list[str]:
         arn = self.resource.resource_arn
-        if is_unresolved(arn):
-            return []
-        match = self.resource.resource_type.parse_arn(arn)
+        if is_deploy_time(arn):
+            target = created_resource_of(arn)
+            if target is None:
+                return []
+            target_stack = Stack.of(target)
+            place = {"region": target_stack.region, "account": target_stack.account}
+        else:
+            place = self.resource.resource_type.parse_arn(arn).groupdict()
         function = self._function
         problems = []
         for part, stack_value in (("region", function.region), ("account", function.account)):
-            if not is_unresolved(stack_value) and match[part] != stack_value:
+            if not is_unresolved(stack_value) and not is_unresolved(place[part]) and place[part] != stack_value:
                 problems.append(
-                    f"{self.node.path}: {arn} is in {part} {match[part]} but the stack deploys to "
+                    f"{self.node.path}: {self.resource.node.path} is in {part} {place[part]} but the stack deploys to "
                     f"{stack_value}; a resource policy can only be written by the owning account in "
                     "the resource's region: move this policy to a stack there"
                 )
@@ -220,3 +221,30 @@ class ResourcePolicy(Construct):
 def _statements_of(document: iam.PolicyDocument) -> list[iam.PolicyStatement]:
     rendered = document.to_json() or {}
     return [iam.PolicyStatement.from_json(statement) for statement in rendered.get("Statement", [])]
+
+
+def _check_placement(scope: Construct, id: str, resource: SmsResourceBase) -> None:
+    """One policy per ARN, in the resource's stack: say how to fix it before building anything."""
+    path = f"{scope.node.path}/{id}"
+    if Stack.of(scope) is not Stack.of(resource):
+        raise ValueError(
+            f"{path}: a ResourcePolicy belongs in the stack of its resource ({resource.node.path}); to write "
+            "the policy from this stack, import the ARN here (from_*_arn) and create the policy for that import"
+        )
+    existing = ResourcePolicy.existing_for(resource)
+    if existing is not None:
+        raise ValueError(
+            f"{path}: this stack already has a resource policy for {resource.node.path} at {existing.node.path}. "
+            "To choose on_existing_policy or allow_public, create the ResourcePolicy before the first "
+            "share_with, allow_service, add_to_resource_policy or grant on the resource; later statements join it"
+        )
+
+
+def _policy_id(stack: Stack, arn: str) -> str:
+    if not is_deploy_time(arn):
+        return arn.split(":", 5)[5].replace("/", "-")
+    target = created_resource_of(arn)
+    if target is not None:
+        return target.node.path.replace("/", "-")
+    key = PolicyFunction.of(stack).arn_key(arn)
+    return f"deploy-time-{hashlib.sha256(key.encode()).hexdigest()[:8]}"

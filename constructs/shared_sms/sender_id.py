@@ -6,7 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, finish_import
+from .base import SmsResourceBase, arn_parts, environment_of, finish_import
 from .resource_types import SENDER_ID
 
 
@@ -78,6 +78,6 @@ class SenderId(SenderIdBase):
             this stack should write the resource's policy.
         """
         sender_id, country = arn_parts(scope, sender_id_arn, SENDER_ID)
-        imported = SenderIdBase(scope, id, environment_from_arn=sender_id_arn)
+        imported = SenderIdBase(scope, id, environment_from_arn=environment_of(sender_id_arn))
         imported._arn, imported._sender_id, imported._country = sender_id_arn, sender_id, country
         return finish_import(imported, verify_shared=verify_shared, owned=owned)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from aws_cdk import CfnResource
 from constructs import Construct
 
+from .ownership import THIS
 from .policy_function import PolicyFunction, StackFacts
-from .tokens import is_unresolved
 
 if TYPE_CHECKING:
     from .base import SmsResourceBase
@@ -30,13 +30,11 @@ class SharedResourceCheck(Construct):
 
     def __init__(self, scope: Construct, id: str, *, resource: SmsResourceBase) -> None:
         super().__init__(scope, id)
-        account = StackFacts.of(self).account
         arn = resource.resource_arn
-        owner = resource.env.account
-        if not is_unresolved(account) and not is_unresolved(owner) and owner == account:
+        if resource.ownership == THIS:
             raise ValueError(
-                f"{self.node.path}: {arn} belongs to this stack's account {owner}; a shared-resource check is for "
-                "resources other accounts share with you"
+                f"{self.node.path}: {resource.node.path} belongs to this stack's account "
+                f"{StackFacts.of(self).account}; a shared-resource check is for resources other accounts share with you"
             )
         function = PolicyFunction.of(self)
         function.register_check(resource.resource_type, arn)

@@ -5,6 +5,7 @@ app; what it checks is what that user would see in the template or the error."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -220,3 +221,108 @@ def test_an_arn_checked_twice_is_listed_once_in_the_function_role() -> None:
         PhoneNumber.from_phone_number_arn(stack, copy, NUMBER_ARN, verify_shared=True)
     (describe,) = [s for s in role_policy(stack)["Statement"] if "sms-voice:DescribePhoneNumbers" in s["Action"]]
     assert describe["Resource"] in (NUMBER_ARN, [NUMBER_ARN])
+
+
+def support_number(stack: cdk.Stack) -> PhoneNumber:
+    return PhoneNumber(
+        stack,
+        "Support",
+        iso_country_code="US",
+        number_type="SIMULATOR",
+        number_capabilities=["SMS"],
+        help_message="h",
+        stop_message="s",
+    )
+
+
+@pytest.mark.parametrize("builder", ["format_arn", "sub", "join"])
+@pytest.mark.parametrize("env", [ENV, None], ids=["env", "agnostic"])
+def test_an_arn_built_from_the_stacks_own_account_is_this_stacks(builder: str, env: cdk.Environment | None) -> None:
+    stack = cdk.Stack(cdk.App(), "Owner", env=env)
+    ident = "phone-0123456789abcdef0123456789abcdef"
+    arn = {
+        "format_arn": lambda: stack.format_arn(
+            service="sms-voice",
+            resource="phone-number",
+            resource_name=ident,
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        ),
+        "sub": lambda: cdk.Fn.sub(
+            f"arn:${{AWS::Partition}}:sms-voice:${{AWS::Region}}:${{AWS::AccountId}}:phone-number/{ident}"
+        ),
+        "join": lambda: f"arn:{cdk.Aws.PARTITION}:sms-voice:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:phone-number/{ident}",
+    }[builder]()
+    PhoneNumber.from_phone_number_arn(stack, "Number", arn).grant_send(iam.AccountPrincipal(CONSUMER))
+    assert "Custom::SmsResourcePolicy" in kinds(stack)
+
+
+def test_fails_a_cross_account_grant_that_nothing_could_write() -> None:
+    stack = cdk.Stack(cdk.App(), "Owner", env=ENV)
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", deploy_time_arn(stack, "ssm"))
+    with pytest.raises(ValueError, match="cannot tell at synth time which account owns.*owned=True"):
+        number.grant_send(iam.AccountPrincipal(CONSUMER))
+
+
+@pytest.mark.parametrize("env", [ENV, None], ids=["env", "agnostic"])
+def test_a_number_created_in_one_stack_and_shared_from_another(env: cdk.Environment | None) -> None:
+    app = cdk.App()
+    numbers, sharing = cdk.Stack(app, "SmsNumbers", env=env), cdk.Stack(app, "SmsSharing", env=env)
+    support = support_number(numbers)
+    PhoneNumber.from_phone_number_arn(sharing, "Support", support.phone_number_arn).share_with(
+        iam.AccountPrincipal(CONSUMER)
+    )
+    assert "Custom::SmsResourcePolicy" in kinds(sharing)
+
+
+def test_fails_a_created_number_shared_from_two_stacks_when_one_would_not_merge() -> None:
+    app = cdk.App()
+    numbers, sharing = cdk.Stack(app, "Numbers", env=ENV), cdk.Stack(app, "Sharing", env=ENV)
+    support = support_number(numbers)
+    ResourcePolicy(numbers, "Strict", resource=support, on_existing_policy="FAIL")
+    imported = PhoneNumber.from_phone_number_arn(sharing, "Support", support.phone_number_arn)
+    with pytest.raises(ValueError, match="Sharing/.* \\(MERGE\\) and Numbers/Strict \\(FAIL\\) both write"):
+        imported.share_with(iam.AccountPrincipal(CONSUMER))
+
+
+def test_fails_at_synth_a_number_created_in_another_region() -> None:
+    app = cdk.App()
+    west = cdk.Stack(app, "West", env=cdk.Environment(account=OWNER, region="us-west-2"), cross_region_references=True)
+    east = cdk.Stack(app, "East", env=ENV, cross_region_references=True)
+    PhoneNumber.from_phone_number_arn(east, "West", support_number(west).phone_number_arn).share_with(
+        iam.AccountPrincipal(CONSUMER)
+    )
+    with pytest.raises(RuntimeError, match="East/West is in region us-west-2 but the stack deploys to us-east-1"):
+        app.synth()
+
+
+def test_an_arn_from_a_context_lookup_synthesizes_and_asks_for_the_lookup() -> None:
+    app = cdk.App()
+    consumer = cdk.Stack(app, "Consumer", env=cdk.Environment(account=CONSUMER, region=REGION))
+    arn = ssm.StringParameter.value_from_lookup(consumer, "/sms/shared-number-arn")
+    role = iam.Role(consumer, "Sender", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    PhoneNumber.from_phone_number_arn(consumer, "Shared", arn, verify_shared=True).grant_send(role)
+    manifest = json.loads(Path(app.synth().directory, "manifest.json").read_text())
+    assert [m["key"] for m in manifest["missing"]] == [
+        m["key"] for m in manifest["missing"] if m["key"].startswith("ssm:")
+    ]
+    assert manifest["missing"], "the CLI is asked to look the ARN up"
+
+
+def test_a_deploy_time_arn_imported_twice_keeps_its_policy_path_whatever_the_call_order() -> None:
+    paths = []
+    for first in ("Alerts", "Support"):
+        stack = cdk.Stack(cdk.App(), "Owner", env=ENV)
+        arn = cdk.CfnParameter(stack, "NumberArn").value_as_string
+        imports = {n: PhoneNumber.from_phone_number_arn(stack, n, arn, owned=True) for n in ("Alerts", "Support")}
+        imports[first].share_with(iam.AccountPrincipal(CONSUMER))
+        imports["Support" if first == "Alerts" else "Alerts"].allow_service("sns.amazonaws.com")
+        paths.append(sorted(Template.from_stack(stack).find_resources("Custom::SmsResourcePolicy")))
+    assert paths[0] == paths[1] and len(paths[0]) == 1
+
+
+def test_a_foreign_import_warns_without_printing_tokens() -> None:
+    stack = cdk.Stack(cdk.App(), "Consumer", env=cdk.Environment(account=CONSUMER, region=REGION))
+    number = PhoneNumber.from_phone_number_arn(stack, "Shared", deploy_time_arn(stack, "parameter"), owned=False)
+    number.share_with(iam.AccountPrincipal("777788889999"))
+    (warning,) = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("belongs to"))
+    assert "${Token" not in warning.entry.data and "another account" in warning.entry.data

@@ -55,7 +55,8 @@ def test_fails_second_explicit_policy_for_same_arn() -> None:
     stack = new_stack()
     number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
     ResourcePolicy(stack, "First", resource=number)
-    with pytest.raises(ValueError, match="already has a resource policy in this stack at TestStack/First"):
+    expected = "already has a resource policy for TestStack/Number at TestStack/First.*create the ResourcePolicy before"
+    with pytest.raises(ValueError, match=expected):
         ResourcePolicy(stack, "Second", resource=number)
 
 
