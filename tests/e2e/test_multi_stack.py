@@ -19,7 +19,7 @@ from tests.harness.cdk_cli import cdk_synth
 from tests.harness.deploy import LocalCloudFormation
 
 APP = Path(__file__).parent / "apps" / "multi_stack_app.py"
-STACKS = ("SmsNumbers", "SmsSenders", "SmsSharing", "SmsConsumer")
+STACKS = ("SmsNumbers", "SmsSenders", "SmsSharing", "SmsAlerts", "SmsConsumer")
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +85,17 @@ def test_the_app_deploys_shares_and_leaves_the_number_as_it_was(
     console_grant = [s for s in statements_of(attached(owner, number)) if "Sid" not in s]
     assert len(console_grant) == 1, "the console's SNS grant is still there"
 
+    # Another stack of the owner gets the ARN as a parameter and adds its own statement beside.
+    cloudformation.deploy(assembly, "SmsAlerts", parameters={"NumberArn": number})
+    assert "pinpoint.amazonaws.com" in json.dumps(attached(owner, number))
+    assert f"arn:aws:iam::{CONSUMER}:root" in json.dumps(attached(owner, number))
+
     # The consumer's own SSM parameter holds the ARN the owner shared.
     cloudformation.ssm_parameters[(CONSUMER, REGION, "/sms/shared-support-number-arn")] = number
     cloudformation.deploy(assembly, "SmsConsumer")
     assert not [e for e in cloudformation.events if e["event"]["StackId"].split("/")[1] == "SmsConsumer"]
 
-    for stack in ("SmsConsumer", "SmsSharing"):
+    for stack in ("SmsConsumer", "SmsSharing", "SmsAlerts"):
         cloudformation.delete_stack(stack)
     assert equivalent(attached(owner, number), {"Version": "2012-10-17", "Statement": console_grant})
     assert number not in shared_with(consumer)

@@ -62,6 +62,7 @@ class Stack:
     stack_id: str
     template: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, Deployed] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 class LocalCloudFormation:
@@ -83,8 +84,9 @@ class LocalCloudFormation:
         """(account, region, name) -> value: what ``AWS::SSM::Parameter::Value<String>`` parameters read."""
 
     # -- public operations ------------------------------------------------------------------------
-    def deploy(self, cloud_assembly: Path, name: str) -> None:
-        """Create or update stack ``name`` from ``cloud_assembly``; raise StackOperationError after rollback."""
+    def deploy(self, cloud_assembly: Path, name: str, parameters: dict[str, str] | None = None) -> None:
+        """Create or update stack ``name`` from ``cloud_assembly`` (``parameters``: values for the
+        template's parameters, as ``--parameters`` gives them); raise StackOperationError after rollback."""
         manifest = json.loads((cloud_assembly / "manifest.json").read_text())
         artifact = manifest["artifacts"][name]
         account, region = artifact["environment"][len("aws://") :].split("/")
@@ -96,7 +98,8 @@ class LocalCloudFormation:
         created: list[str] = []
         updated: list[tuple[str, Deployed]] = []
         replaced: list[tuple[str, Deployed]] = []
-        working = Stack(stack.name, account, region, stack.stack_id, template, dict(previous))
+        values = {**stack.parameters, **(parameters or {})}  # like --parameters; earlier values are kept
+        working = Stack(stack.name, account, region, stack.stack_id, template, dict(previous), values)
         try:
             for logical_id in self._order(template):
                 definition = template["Resources"][logical_id]
@@ -114,7 +117,7 @@ class LocalCloudFormation:
         except StackOperationError:
             self._rollback(working, created, updated)
             raise
-        stack.template, stack.resources = template, working.resources
+        stack.template, stack.resources, stack.parameters = template, working.resources, values
         self.stacks[name] = stack
         for output in template.get("Outputs", {}).values():
             if "Export" in output:
@@ -295,14 +298,16 @@ class LocalCloudFormation:
         return resolve(value, ref, get_att, import_value)
 
     def _parameter(self, stack: Stack, name: str, parameter: dict[str, Any]) -> Any:
-        """A template parameter's value: its default, or what SSM holds for an SSM-typed one."""
+        """A template parameter's value: the one given, its default, or what SSM holds for an SSM-typed one."""
+        if name in stack.parameters:
+            return stack.parameters[name]
         if parameter.get("Type") == "AWS::SSM::Parameter::Value<String>":
             key = (stack.account, stack.region, parameter["Default"])
             if key not in self.ssm_parameters:
                 raise StackOperationError(name, f"Parameters: [{parameter['Default']}] do not exist in SSM")
             return self.ssm_parameters[key]
         if "Default" not in parameter:
-            raise StackOperationError(name, "the local driver passes no parameter values: give it a Default")
+            raise StackOperationError(name, "no value given for this parameter and it has no Default")
         return parameter["Default"]
 
 

@@ -6,6 +6,8 @@
   it: with the consumer account, with the role of ``SmsSenders`` (a principal from
   another stack) on a condition naming that role (a condition value from another stack),
   and with SNS.
+- ``SmsAlerts`` (owner account) gets the number's ARN as a ``CfnParameter`` and, told that
+  the account owns it (``owned=True``), lets Pinpoint send through it too.
 - ``SmsConsumer`` (consumer account) reads the shared ARN from its own SSM parameter and
   grants a role send rights: identity statements only.
 """
@@ -52,6 +54,12 @@ number.add_to_resource_policy(
     )
 )
 number.allow_service("sns.amazonaws.com")
+
+alerts = cdk.Stack(app, "SmsAlerts", env=owner)
+alerts_number = cdk.CfnParameter(alerts, "NumberArn", description="the phone number the alerts team sends through")
+PhoneNumber.from_phone_number_arn(alerts, "Number", alerts_number.value_as_string, owned=True).allow_service(
+    "pinpoint.amazonaws.com"
+)
 
 consumer = cdk.Stack(app, "SmsConsumer", env=consumer_env)
 shared_arn = ssm.StringParameter.value_for_string_parameter(consumer, "/sms/shared-support-number-arn")
