@@ -25,6 +25,18 @@ def kinds(stack: cdk.Stack) -> set[str]:
     return {r["Type"] for r in Template.from_stack(stack).to_json().get("Resources", {}).values()}
 
 
+def support_number(stack: cdk.Stack) -> PhoneNumber:
+    return PhoneNumber(
+        stack,
+        "Support",
+        iso_country_code="US",
+        number_type="SIMULATOR",
+        number_capabilities=["SMS"],
+        help_message="h",
+        stop_message="s",
+    )
+
+
 def test_two_stacks_that_merge_into_one_arn_synthesize_with_a_warning_naming_the_other() -> None:
     app = cdk.App()
     platform, marketing = cdk.Stack(app, "Platform", env=ENV), cdk.Stack(app, "Marketing", env=ENV)
@@ -59,15 +71,7 @@ def test_a_nested_stack_and_its_parent_on_one_arn_are_seen_too() -> None:
 def test_a_nested_stack_shares_a_number_its_parent_created() -> None:
     app = cdk.App()
     parent = cdk.Stack(app, "Parent", env=ENV)
-    number = PhoneNumber(
-        parent,
-        "Support",
-        iso_country_code="US",
-        number_type="SIMULATOR",
-        number_capabilities=["SMS"],
-        help_message="h",
-        stop_message="s",
-    )
+    number = support_number(parent)
     nested = cdk.NestedStack(parent, "Sharing")
     imported = PhoneNumber.from_phone_number_arn(nested, "Support", number.phone_number_arn)
     imported.share_with(iam.AccountPrincipal(CONSUMER))
@@ -221,18 +225,6 @@ def test_an_arn_checked_twice_is_listed_once_in_the_function_role() -> None:
         PhoneNumber.from_phone_number_arn(stack, copy, NUMBER_ARN, verify_shared=True)
     (describe,) = [s for s in role_policy(stack)["Statement"] if "sms-voice:DescribePhoneNumbers" in s["Action"]]
     assert describe["Resource"] in (NUMBER_ARN, [NUMBER_ARN])
-
-
-def support_number(stack: cdk.Stack) -> PhoneNumber:
-    return PhoneNumber(
-        stack,
-        "Support",
-        iso_country_code="US",
-        number_type="SIMULATOR",
-        number_capabilities=["SMS"],
-        help_message="h",
-        stop_message="s",
-    )
 
 
 @pytest.mark.parametrize("builder", ["format_arn", "sub", "join"])
