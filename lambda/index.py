@@ -16,7 +16,7 @@ helper = SingleAnswerResource()
 
 try:
     from shared_sms_function import lifecycle, shared_check
-    from shared_sms_function.client import sms_voice_client
+    from shared_sms_function.client import OutOfTimeError, bounded_by, sms_voice_client
     from shared_sms_function.errors import PolicyError
     from shared_sms_function.ownership import Owner
     from shared_sms_function.properties import PolicyProperties, envelope_problem
@@ -27,6 +27,21 @@ except Exception as error:  # a cold-start failure must still answer FAILED
 
 POLICY_RESOURCE_TYPE = "Custom::SmsResourcePolicy"
 CHECK_RESOURCE_TYPE = "Custom::SmsSharedResourceCheck"
+
+
+STACK_ID_ENV = "SHARED_SMS_STACK_ID"  # AWS::StackId of the function's own stack, set by the construct
+
+
+def _deadline(context: Any) -> lifecycle.Deadline:
+    return lifecycle.Deadline.of(context, lambda: helper.answered)
+
+
+def _foreign_stack(event: dict[str, Any]) -> str | None:
+    """Why the event is refused when it comes from another stack than the function's own."""
+    own = os.environ.get(STACK_ID_ENV)
+    if own and event["StackId"] != own:
+        return f"this function serves the custom resources of stack {own} only, not of {event['StackId']}"
+    return None
 
 
 def _owner(event: dict[str, Any]) -> Owner:
@@ -41,7 +56,7 @@ def _properties(event: dict[str, Any]) -> PolicyProperties:
     return PolicyProperties.from_properties(event.get("ResourceProperties") or {})
 
 
-def _check(event: dict[str, Any]) -> str:
+def _check(event: dict[str, Any], context: Any) -> str:
     """Create or Update of a shared-resource check: fail unless the ARN is shared with us.
 
     An Update that keeps the ARN (a rollback among them) does not fail when the share is
@@ -51,7 +66,10 @@ def _check(event: dict[str, Any]) -> str:
     arn = shared_check.check_properties(event.get("ResourceProperties") or {})
     consumer = shared_check.account_of_stack(event["StackId"])
     try:
-        helper.Data.update(shared_check.check_shared(CLIENT, arn, consumer))
+        with bounded_by(_deadline(context).allows):
+            helper.Data.update(shared_check.check_shared(CLIENT, arn, consumer))
+    except OutOfTimeError:
+        raise PolicyError(f"not enough time left to list what is shared with {consumer}: retry") from None
     except PolicyError:
         if event["RequestType"] == "Update" and event.get("PhysicalResourceId") == arn:
             logger.warning(
@@ -72,19 +90,19 @@ def _answer(applied: lifecycle.Applied) -> str:
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
-        return _check(event)
+        return _check(event, context)
     props = _properties(event)
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
-    return _answer(lifecycle.create_policy(CLIENT, props, _owner(event), lifecycle.Deadline.of(context)))
+    return _answer(lifecycle.create_policy(CLIENT, props, _owner(event), _deadline(context)))
 
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
-        return _check(event)
+        return _check(event, context)
     props = _properties(event)
-    deadline = lifecycle.Deadline.of(context)
+    deadline = _deadline(context)
     return _answer(lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline))
 
 
@@ -92,7 +110,7 @@ def update(event: dict[str, Any], context: Any) -> str:
 def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
         return  # a check changes nothing, so deleting it undoes nothing
-    deadline = lifecycle.Deadline.of(context)
+    deadline = _deadline(context)
     outcome = lifecycle.delete_policy(CLIENT, event["PhysicalResourceId"], _owner(event), deadline)
     logger.info({"message": outcome, "resourceArn": event["PhysicalResourceId"]})
 
@@ -104,5 +122,9 @@ def handler(event: Any, context: Any) -> None:
         problem = None
     if problem:
         helper.answer_malformed(event, problem)
+        return
+    foreign = _foreign_stack(event)
+    if foreign:
+        helper.answer_malformed(event, foreign)  # FAILED, and no call to the service
         return
     helper(event, context)

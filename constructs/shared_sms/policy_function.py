@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .resource_policy import ResourcePolicy
 
 FUNCTION_ID = "SharedSmsPolicyFunction"
+FUNCTION_TIMEOUT = Duration.minutes(5)
+# CloudFormation waits this long for an answer that never came (default: an hour).
+SERVICE_TIMEOUT_S = str(int(FUNCTION_TIMEOUT.to_seconds()) + 180)
 _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDictionary()
 # The function's IAM policy lists ARNs one by one, up to this many of one type per
 # statement; past it the type gets one `arn:...:<type>/*` pattern. Across both
@@ -154,9 +157,11 @@ class PolicyFunction(Construct):
             handler="index.handler",
             code=lambda_.Code.from_asset(str(function_code_dir()), exclude=ASSET_EXCLUDES),
             role=role,
-            timeout=Duration.minutes(5),
+            timeout=FUNCTION_TIMEOUT,
             memory_size=256,
             log_group=log_group,
+            # The function refuses events of other stacks (a ServiceToken is no secret).
+            environment={"SHARED_SMS_STACK_ID": self._stack.stack_id},
             description="shared-sms: SMS Voice V2 resource policies and shared-resource checks",
         )
         # Custom resources reference the function, so they also wait for its permissions.

@@ -15,7 +15,7 @@ from constructs import Construct, IValidation
 from .app_registry import register_in_app
 from .ownership import created_resource_of, is_deploy_time
 from .policy_checks import MAX_POLICY_CHARS, check_policy, estimated_policy_chars
-from .policy_function import PolicyFunction, Producer
+from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction, Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class ResourcePolicy(Construct):
 
         properties: dict[str, Any] = {
             "ServiceToken": function.service_token,
+            "ServiceTimeout": SERVICE_TIMEOUT_S,
             "ResourceArn": resource.resource_arn,
             # Lazy: statements added after this point are still rendered.
             "Policy": Lazy.any(Producer(self._policy_json)),

@@ -8,7 +8,7 @@ from aws_cdk import CfnResource
 from constructs import Construct
 
 from .ownership import THIS
-from .policy_function import PolicyFunction, StackFacts
+from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction, StackFacts
 
 if TYPE_CHECKING:
     from .base import SmsResourceBase
@@ -43,7 +43,11 @@ class SharedResourceCheck(Construct):
             self,
             "Resource",
             type=RESOURCE_TYPE,
-            properties={"ServiceToken": function.service_token, "ResourceArn": arn},
+            properties={
+                "ServiceToken": function.service_token,
+                "ServiceTimeout": SERVICE_TIMEOUT_S,
+                "ResourceArn": arn,
+            },
         )
 
     def attribute(self, name: str) -> str:

@@ -6,8 +6,12 @@
 - crhelper builds lambda, events and logs clients at init for its polling mode,
   which this function never uses. Its switch for skipping them is
   AWS_SAM_LOCAL, read once in ``__init__``: set only while constructing.
-- An event too broken for crhelper to read (no StackId, say) is answered here
-  with crhelper's own sender, as long as it has a ResponseURL.
+- An event too broken for crhelper to read (no StackId, say) is answered here,
+  as long as it has a ResponseURL.
+- Every answer carries a physical id: crhelper resets it on every invocation and
+  only our Create sets it early, so the timer's FAILED answer to an Update or a
+  Delete would carry "" ("Invalid PhysicalResourceId") without the event's own.
+- Answers go out through ``response.put_answer``, which retries 5xx answers too.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from crhelper import FAILED, CfnResource
-from crhelper.utils import _send_response
 
 from .errors import shorten
+from .response import put_answer
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +65,27 @@ class SingleAnswerResource(CfnResource):
             self._answered = False
         super().__call__(event, context)
 
-    def _send(self, status: str | None = None, reason: str = "", send_response: Any = _send_response) -> None:
+    @property
+    def answered(self) -> bool:
+        """Whether this invocation's answer went out (after a FAILED one, nothing may be written)."""
+        with self._answer_lock:
+            return self._answered
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         with self._answer_lock:
             if self._answered:
                 logger.warning({"message": "suppressed a second answer to the same event", "status": status})
                 return
             self._answered = True
-        super()._send(status, reason, send_response)
+        if not getattr(self, "PhysicalResourceId", ""):
+            event: dict[str, Any] = getattr(self, "_event", None) or {}
+            self.PhysicalResourceId = event.get("PhysicalResourceId") or f"{event.get('LogicalResourceId')}-not-created"
+        super()._send(status, reason, self._put)
+
+    def _put(self, url: str, body: dict[str, Any], ssl_verify: Any) -> None:
+        context = getattr(self, "_context", None)
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        put_answer(url, body, ssl_verify, (lambda: remaining() / 1000.0) if remaining else (lambda: 30.0))
 
     def _timeout(self) -> None:
         logger.error({"message": "about to time out; answering FAILED"})
@@ -94,4 +112,4 @@ class SingleAnswerResource(CfnResource):
             "NoEcho": False,
         }
         logger.error({"message": "invalid event", "problem": reason})
-        _send_response(url, body, self._ssl_verify)
+        put_answer(url, body, self._ssl_verify, lambda: 30.0)

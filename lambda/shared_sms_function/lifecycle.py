@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .client import ATTEMPT_MAX_S, OutOfTimeError, bounded_by
 from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
 from .errors import MAX_REASON, PolicyError, describe_client_error, error_code
 from .ownership import Owner, Split
@@ -27,13 +28,17 @@ logger = logging.getLogger(__name__)
 
 SAFETY_MARGIN_S = 5.0  # stop waiting this long before the Lambda deadline, so FAILED still gets out
 # Before the first read-back: SETTLE_MIN_S + twice our read-to-write time (a writer that
-# read before our Put is about as slow) + jitter (writers that collided do not collide again).
+# read before our Put is about as slow), at most SETTLE_GAP_MAX_S (under throttling the gap
+# is mostly our own backoff), + jitter (writers that collided do not collide again).
 SETTLE_MIN_S = 0.25
+SETTLE_GAP_MAX_S = 2.0
 SETTLE_JITTER_S = 0.25
 # While reads still show the state before our write (lag): about two minutes, as Terraform waits.
 READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20
 MAX_MERGES = 10
-RESTORE_RESERVE_S = 5.0  # stop reading back this early, to leave time to put back what we read
+ACCESS_DENIED_DELAYS = (1.0, 2.0, 4.0, 8.0, 8.0)  # about 25 s: how long IAM takes to apply a change
+RESTORE_RESERVE_S = ATTEMPT_MAX_S  # stop reading back this early: time to put back what we read
+CLEANUP_RESERVE_S = 3 * ATTEMPT_MAX_S  # a write to a new ARN leaves time to remove it again (Get, write, Get)
 VERSION = "2012-10-17"
 
 
@@ -44,15 +49,22 @@ class MissingResourceError(PolicyError):
 class Deadline:
     """Remaining time of the invocation, from the Lambda context."""
 
-    def __init__(self, remaining_s: Callable[[], float]) -> None:
+    def __init__(self, remaining_s: Callable[[], float], answered: Callable[[], bool] = lambda: False) -> None:
         self._remaining_s = remaining_s
+        self._answered = answered
 
     @classmethod
-    def of(cls, context: Any) -> Deadline:
-        return cls(lambda: context.get_remaining_time_in_millis() / 1000.0)
+    def of(cls, context: Any, answered: Callable[[], bool] = lambda: False) -> Deadline:
+        """``answered``: whether the answer already went out (crhelper's timer answers FAILED
+        0.5 s before the timeout): from then on nothing is written and nothing waited for."""
+        return cls(lambda: context.get_remaining_time_in_millis() / 1000.0, answered)
+
+    def reserving(self, seconds: float) -> Deadline:
+        """The same deadline, ``seconds`` earlier: time kept back for what comes after."""
+        return Deadline(lambda: self._remaining_s() - seconds, self._answered)
 
     def allows(self, seconds: float) -> bool:
-        return self._remaining_s() - seconds > SAFETY_MARGIN_S
+        return not self._answered() and self._remaining_s() - seconds > SAFETY_MARGIN_S
 
     def check(self, step: str) -> None:
         """Refuse to start a write once the deadline is near: crhelper may already have
@@ -101,10 +113,13 @@ def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: 
 
 def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
     """Same ARN (a rollback too): as Create. New ARN: create there; CloudFormation then deletes the old."""
+    new_arn = props.resource_arn != physical_id
     try:
-        return create_policy(client, props, owner, deadline)
+        # On a new ARN, keep time back to remove what this writes if it fails: CloudFormation
+        # keeps the old physical id and would never delete it.
+        return create_policy(client, props, owner, deadline.reserving(CLEANUP_RESERVE_S) if new_arn else deadline)
     except PolicyError:
-        if props.resource_arn != physical_id:
+        if new_arn:
             # CloudFormation keeps the old physical id: nothing else would remove what this wrote
             # on the new ARN. A failing cleanup must not hide the reason.
             try:
@@ -139,7 +154,7 @@ def converge(
     """Make this resource's statements on ``arn`` exactly ``ours``; returns what the last
     read showed and whether anything was written."""
     read_at = time.monotonic()
-    live = get_policy(client, arn)
+    live = get_policy(client, arn, deadline)
     wrote = False
     for _ in range(MAX_MERGES):
         target = merge(live.policy, ours, owner, mode, arn, version)
@@ -147,7 +162,8 @@ def converge(
             return live, wrote
         written = write(client, arn, target, deadline)
         wrote = True
-        settle = SETTLE_MIN_S + 2 * (time.monotonic() - read_at) + random.uniform(0, SETTLE_JITTER_S)
+        gap = time.monotonic() - read_at
+        settle = SETTLE_MIN_S + min(2 * gap, SETTLE_GAP_MAX_S) + random.uniform(0, SETTLE_JITTER_S)
         try:
             live, read_at = confirm(client, arn, owner, ours, live.policy, settle, deadline)
         except NotConfirmedError:
@@ -215,11 +231,11 @@ def confirm(
     """Read back until ours show as written or another writer's change does (the caller
     merges again); returns what was read and when."""
     for delay in (settle, *READBACK_DELAYS):
-        if not deadline.allows(delay + RESTORE_RESERVE_S):
+        if not deadline.allows(delay + ATTEMPT_MAX_S + RESTORE_RESERVE_S):  # this read, then a restore
             break
         time.sleep(delay)
         read_at = time.monotonic()
-        live = get_policy(client, arn)
+        live = get_policy(client, arn, deadline)
         if same_statements(owner.split(live.policy).mine, ours) or not equivalent(live.policy, before):
             return live, read_at
         # Still the state read before the write: the write is not visible yet.
@@ -230,11 +246,11 @@ def confirm(
 
 
 # -- service calls -------------------------------------------------------------------------------
-def get_policy(client: Any, arn: str) -> Live:
+def get_policy(client: Any, arn: str, deadline: Deadline) -> Live:
     """The attached policy (None: 404 of type policy, or ``"{}"``); MissingResourceError when
     the resource itself does not exist."""
     try:
-        response = client.get_resource_policy(ResourceArn=arn)
+        response = call(client.get_resource_policy, deadline, ResourceArn=arn)
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":
             if _missing_type(error) == "policy":
@@ -256,17 +272,37 @@ def write(client: Any, arn: str, policy: dict[str, Any] | None, deadline: Deadli
     if policy is None:
         deadline.check(f"delete the policy on {arn}")
         try:
-            client.delete_resource_policy(ResourceArn=arn)
+            call(client.delete_resource_policy, deadline, ResourceArn=arn)
         except ClientError as error:
             if error_code(error) != "ResourceNotFoundException":
                 raise describe_client_error("DeleteResourcePolicy", arn, error) from None
         return Live(None)
     deadline.check(f"put the policy on {arn}")
     try:
-        response = client.put_resource_policy(ResourceArn=arn, Policy=canonical(policy))
+        response = call(client.put_resource_policy, deadline, ResourceArn=arn, Policy=canonical(policy))
     except ClientError as error:
         raise describe_client_error("PutResourcePolicy", arn, error) from None
     return Live(policy, _timestamp(response.get("CreatedTimestamp")))
+
+
+def call(operation: Callable[..., Any], deadline: Deadline, **parameters: Any) -> Any:
+    """One service call, its tries bounded by the deadline (client.bounded_by). AccessDenied is
+    tried again for a while: a role policy changed in the same deployment takes seconds to apply."""
+    for delay in (*ACCESS_DENIED_DELAYS, None):
+        try:
+            with bounded_by(deadline.allows):
+                return operation(**parameters)
+        except OutOfTimeError:
+            raise PolicyError(
+                f"not enough time left to finish {operation.__name__}; nothing more was written: "
+                "retry the stack operation"
+            ) from None
+        except ClientError as error:
+            if error_code(error) != "AccessDeniedException" or delay is None or not deadline.allows(delay):
+                raise
+            logger.warning({"message": "access denied; IAM may still be applying a change: trying again"})
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -119,3 +119,16 @@ def test_function_asset_holds_the_handler_crhelper_and_model(tmp_path: Any) -> N
     assert "index.py" in files and "crhelper/resource_helper.py" in files
     assert "sms_voice_model/pinpoint-sms-voice-v2/2022-03-31/service-2.json.gz" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
+
+
+def test_the_function_knows_its_stack_and_custom_resources_give_up_after_minutes_not_an_hour() -> None:
+    stack = new_stack()
+    PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+    PhoneNumber.from_phone_number_arn(stack, "Shared", NUMBER_ARN.replace(OWNER, CONSUMER), verify_shared=True)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Timeout": 300, "Environment": {"Variables": {"SHARED_SMS_STACK_ID": {"Ref": "AWS::StackId"}}}},
+    )
+    for kind in ("Custom::SmsResourcePolicy", "Custom::SmsSharedResourceCheck"):
+        template.has_resource_properties(kind, {"ServiceTimeout": "480"})

@@ -224,39 +224,6 @@ def test_policy_sha256_is_the_same_for_equivalent_templates(resource: CustomReso
     assert changed["Data"]["PolicySha256"] != answer["Data"]["PolicySha256"]
 
 
-@pytest.mark.parametrize("follow_up", ["rollback", "delete"])
-def test_an_unconfirmed_write_is_put_back_so_what_follows_holds_once_reads_catch_up(
-    resource: CustomResource, owner_client: Any, number: str, emulator: Any, follow_up: str
-) -> None:
-    """Reads lag behind writes; an update (or create) whose write never showed answers FAILED.
-    CloudFormation's rollback (or Delete) then reads the old state: the policy must end up
-    as CloudFormation believes it is, also after the lagging write becomes visible."""
-    before = attached(owner_client, number)
-    if follow_up == "rollback":
-        assert resource.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number))["Status"] == "SUCCESS"
-    expected = attached(owner_client, number)
-    emulator.faults.visibility_delay_s = 3.0
-    kind = "Update" if follow_up == "rollback" else "Create"
-    failed = resource.send(
-        resource.event(kind, {"ResourceArn": number, "Policy": policy_json("999999999999", arn=number)}),
-        context=LambdaContext(timeout_s=12),
-    )
-    assert failed["Status"] == "FAILED" and "did not show it in time" in failed["Reason"]
-    emulator.faults.visibility_delay_s = 0
-
-    if follow_up == "rollback":
-        rollback = resource.event("Update", {"ResourceArn": number, "Policy": policy_json(CONSUMER, arn=number)})
-        rollback["OldResourceProperties"] = {"ResourceArn": number, "Policy": policy_json("999999999999", arn=number)}
-        assert resource.send(rollback)["Status"] == "SUCCESS"
-    else:
-        assert resource.delete(physical_id=number)["Status"] == "SUCCESS"
-        expected = before
-    time.sleep(3.5)  # every write so far is visible now
-
-    assert equivalent(attached(owner_client, number), expected)
-    assert "arn:aws:iam::999999999999:root" not in principals(attached(owner_client, number))
-
-
 def test_fail_mode_rollback_succeeds_beside_statements_added_after_create(
     resource: CustomResource, owner_client: Any, emulator: Any, number: str
 ) -> None:
@@ -329,3 +296,37 @@ def test_statements_of_the_earlier_marker_format_are_this_resources_own(
     after = attached(owner_client, number)
     assert f"arn:aws:iam::{CONSUMER}:root" not in principals(after)  # the old-format statement was ours
     assert len(ours(after)) == 1 and len(statements_of(after)) == 2  # ours, and what was there before
+
+
+@pytest.mark.parametrize("follow_up", ["rollback", "delete"])
+def test_an_unconfirmed_write_is_put_back_so_what_follows_holds_once_reads_catch_up(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, emulator: Any, follow_up: str
+) -> None:
+    """Reads lag behind writes; an update (or create) whose write never showed answers FAILED.
+    CloudFormation's rollback (or Delete) then reads the old state: the policy must end up
+    as CloudFormation believes it is, also after the lagging write becomes visible."""
+    number = phone_number_arn
+    before = attached(owner_client, number)
+    if follow_up == "rollback":
+        assert resource.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number))["Status"] == "SUCCESS"
+    expected = attached(owner_client, number)
+    emulator.faults.visibility_delay_s = 8.0  # longer than the read-back can wait with 25 s left
+    kind = "Update" if follow_up == "rollback" else "Create"
+    failed = resource.send(
+        resource.event(kind, {"ResourceArn": number, "Policy": policy_json("999999999999", arn=number)}),
+        context=LambdaContext(timeout_s=25),
+    )
+    assert failed["Status"] == "FAILED" and "did not show it in time" in failed["Reason"]
+    emulator.faults.visibility_delay_s = 0
+
+    if follow_up == "rollback":
+        rollback = resource.event("Update", {"ResourceArn": number, "Policy": policy_json(CONSUMER, arn=number)})
+        rollback["OldResourceProperties"] = {"ResourceArn": number, "Policy": policy_json("999999999999", arn=number)}
+        assert resource.send(rollback)["Status"] == "SUCCESS"
+    else:
+        assert resource.delete(physical_id=number)["Status"] == "SUCCESS"
+        expected = before
+    time.sleep(8.5)  # every write so far is visible now
+
+    assert equivalent(attached(owner_client, number), expected)
+    assert "arn:aws:iam::999999999999:root" not in principals(attached(owner_client, number))

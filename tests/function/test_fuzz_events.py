@@ -1,5 +1,6 @@
 """Generated custom-resource events against the handler: it never raises, and every event
-that carries a usable ResponseURL gets exactly one answer, FAILED with a reason when bad."""
+that carries a usable ResponseURL gets exactly one answer, FAILED with a reason when bad;
+generated well-formed lifecycles do exactly what they ask for."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.harness.cloudformation import STACK_ID, LambdaContext
+from shared_sms_function.equivalence import statements_of
+from tests.conftest import attached, new_phone_number
+from tests.harness.cloudformation import STACK_ID, CustomResource, LambdaContext, policy_json
 
 ARN = "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef"
 junk = st.one_of(
@@ -88,3 +91,37 @@ def test_every_generated_event_gets_one_answer_and_never_raises(
     )
     if not well_formed:
         assert answer["Status"] == "FAILED"
+
+
+accounts = st.lists(st.from_regex(r"\A[1-9]\d{11}\Z"), min_size=1, max_size=3, unique=True)
+steps = st.lists(
+    st.tuples(st.sampled_from(["Update", "Delete"]), accounts, st.sampled_from(["MERGE", "FAIL", "REPLACE"])),
+    max_size=3,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=accounts, steps=steps)
+def test_well_formed_events_do_what_they_say(
+    function: Any, sink: Any, owner_client: Any, first: list[str], steps: list[tuple[str, list[str], str]]
+) -> None:
+    """A create, then generated updates and deletes: each answers SUCCESS with the number as
+    physical id, and the number then holds exactly the statement asked for, or none."""
+    number = new_phone_number(owner_client)
+    resource = CustomResource(handler=function.handler, sink=sink, logical_id=f"Fuzz{uuid.uuid4().hex[:8]}")
+    answer = resource.create(ResourceArn=number, Policy=policy_json(*first, arn=number))
+    for kind, granted, mode in [("Create", first, "MERGE"), *steps]:
+        if kind == "Update":
+            answer = resource.update(
+                ResourceArn=number, Policy=policy_json(*granted, arn=number), OnExistingPolicy=mode
+            )
+        elif kind == "Delete":
+            answer = resource.delete()
+        assert answer["Status"] == "SUCCESS", answer["Reason"]
+        assert answer["PhysicalResourceId"] == number
+        live = attached(owner_client, number)
+        if kind == "Delete":
+            assert live is None
+            break
+        (statement,) = statements_of(live)
+        assert set(statement["Principal"]["AWS"]) == {f"arn:aws:iam::{a}:root" for a in granted}

@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +17,21 @@ from .https_sink import HttpsSink
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:111122223333:stack/SmsProducer/0f9e8d7c-0000-4000-8000-000000000001"
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
+
+
+@contextmanager
+def function_of(stack_id: str) -> Iterator[None]:
+    """Run the function as the one of stack ``stack_id`` (its SHARED_SMS_STACK_ID setting):
+    in AWS each stack has its own function; here one module plays all of them."""
+    previous = os.environ.get("SHARED_SMS_STACK_ID")
+    os.environ["SHARED_SMS_STACK_ID"] = stack_id
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SHARED_SMS_STACK_ID", None)
+        else:
+            os.environ["SHARED_SMS_STACK_ID"] = previous
 
 
 class LambdaContext:
@@ -79,7 +96,8 @@ class CustomResource:
 
     def send(self, event: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
         """Invoke the handler with ``event``; return its one answer (fails on zero or two)."""
-        self.handler(event, context or LambdaContext())
+        with function_of(self.stack_id):
+            self.handler(event, context or LambdaContext())
         answers = self.sink.answers_for(event["RequestId"])
         assert len(answers) == 1, f"expected exactly one answer, got {len(answers)}: {answers}"
         return answers[0]

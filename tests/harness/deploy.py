@@ -27,7 +27,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from .cloudformation import LambdaContext
+from .cloudformation import LambdaContext, function_of
 from .https_sink import HttpsSink
 from .intrinsics import references, resolve
 
@@ -233,7 +233,8 @@ class LocalCloudFormation:
         if request_type == "Update" and old is not None:
             event["OldResourceProperties"] = _as_strings(old_props if old_props is not None else old.properties)
         self.use_account(stack.account)
-        self.handler(event, LambdaContext())
+        with function_of(stack.stack_id):
+            self.handler(event, LambdaContext())
         answers = self.sink.answers_for(request_id)
         if len(answers) != 1:
             raise AssertionError(f"{logical_id} {request_type}: expected one answer, got {len(answers)}")

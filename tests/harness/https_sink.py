@@ -19,7 +19,8 @@ import trustme
 
 
 class HttpsSink:
-    """Records every answer PUT to ``<url>/<request id>``; ``refuse_next`` drops that many tries."""
+    """Records every answer PUT to ``<url>/<request id>``; ``refuse_next`` and ``unavailable_next``
+    make that many tries fail."""
 
     def __init__(self, workdir: Path) -> None:
         ca = trustme.CA()
@@ -30,6 +31,9 @@ class HttpsSink:
         cert.configure_cert(context)
         self.answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.refuse_next = 0
+        """This many next tries drop the connection with no answer."""
+        self.unavailable_next = 0
+        """This many next tries are answered 503 Service Unavailable, as S3 sometimes does."""
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -41,14 +45,18 @@ class HttpsSink:
     def url(self) -> str:
         return f"https://127.0.0.1:{self._server.server_address[1]}"
 
-    def record(self, request_id: str, body: dict[str, Any]) -> bool:
+    def record(self, request_id: str, body: dict[str, Any]) -> int | None:
+        """The HTTP status to answer with, or None to drop the connection."""
         with self._cond:
             if self.refuse_next > 0:
                 self.refuse_next -= 1
-                return False
+                return None
+            if self.unavailable_next > 0:
+                self.unavailable_next -= 1
+                return 503
             self.answers[request_id].append(body)
             self._cond.notify_all()
-            return True
+            return 200
 
     def answers_for(self, request_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -65,12 +73,11 @@ def _handler_for(sink: HttpsSink) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             body = json.loads(raw)
             body["_bytes"] = len(raw)
-            if not sink.record(self.path.strip("/"), body):
-                # A failing endpoint: the connection drops with no answer, which crhelper retries.
-                # (crhelper takes any HTTP status, even a 5xx, as delivered.)
+            status = sink.record(self.path.strip("/"), body)
+            if status is None:  # a failing endpoint: the connection drops with no answer
                 self.close_connection = True
                 return
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -22,6 +22,7 @@ def _lambda_environment(event: dict[str, Any], start: Any) -> None:
         # A forked process must not share the parent's pooled connections.
         index.CLIENT = sms_voice_client(os.environ["AWS_REGION"])
         start.wait()  # every environment is ready: the events hit the service at once
+        os.environ["SHARED_SMS_STACK_ID"] = event["StackId"]  # this process is that stack's function
         index.handler(event, LambdaContext())
     finally:
         os._exit(0)

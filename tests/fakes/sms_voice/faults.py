@@ -17,6 +17,8 @@ class Faults:
     """This many next requests answer ThrottlingException."""
     fail_next: int = 0
     """This many next requests answer InternalServerException (HTTP 500)."""
+    deny_next: int = 0
+    """This many next requests answer AccessDeniedException, as while IAM applies a role change."""
     rate_limit_rps: float | None = None
     """A token bucket of this rate (and one second of burst): excess requests are throttled."""
     throttled: int = 0
@@ -27,13 +29,13 @@ class Faults:
 
     def reset(self) -> None:
         self.latency_s = self.visibility_delay_s = 0.0
-        self.throttle_next = self.fail_next = 0
+        self.throttle_next = self.fail_next = self.deny_next = 0
         self.rate_limit_rps = None
         self.throttled = 0
         self._tokens, self._last = 0.0, time.monotonic()  # the bucket starts empty
 
     def take(self) -> str | None:
-        """Decide this request's fault: 'throttle', 'fail' or None."""
+        """Decide this request's fault: 'throttle', 'fail', 'deny' or None."""
         fault = self._decide()
         if fault == "throttle":
             with self._lock:
@@ -48,6 +50,9 @@ class Faults:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return "fail"
+            if self.deny_next > 0:
+                self.deny_next -= 1
+                return "deny"
             if self.rate_limit_rps:
                 now = time.monotonic()
                 self._tokens = min(self.rate_limit_rps, self._tokens + (now - self._last) * self.rate_limit_rps)

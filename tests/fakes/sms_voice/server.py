@@ -110,6 +110,8 @@ class SmsVoiceEmulator:
             return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
         if fault == "fail":
             return 500, {"__type": "InternalServerException", "message": "injected", "RequestId": "emulated"}
+        if fault == "deny":
+            return 400, {"__type": "AccessDeniedException", "message": "injected", "Reason": "ACCOUNT_DISABLED"}
         try:
             handler = self._operations.get(operation)
             if handler is None:

@@ -236,7 +236,9 @@ class State:
 
     def delete_resource_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         resource = self._policy_target(caller, body["ResourceArn"])
-        version = self.visible_policy(resource.arn)
+        # Writes see every earlier write; only reads lag behind them.
+        versions = self.policies.get(resource.arn, [])
+        version = versions[-1] if versions and versions[-1].text is not None else None
         if version is None:
             raise ServiceError(
                 "ResourceNotFoundException",
