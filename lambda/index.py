@@ -15,6 +15,8 @@ logger = logging.getLogger("shared_sms_function")
 helper = SingleAnswerResource()
 
 try:
+    from botocore.exceptions import BotoCoreError
+
     from shared_sms_function import lifecycle, shared_check
     from shared_sms_function.client import OutOfTimeError, bounded_by, sms_voice_client
     from shared_sms_function.errors import PolicyError
@@ -65,18 +67,21 @@ def _check(event: dict[str, Any], context: Any) -> str:
     """
     arn = shared_check.check_properties(event.get("ResourceProperties") or {})
     consumer = shared_check.account_of_stack(event["StackId"])
+    keeps_arn = event["RequestType"] == "Update" and event.get("PhysicalResourceId") == arn
     try:
         with bounded_by(_deadline(context).allows):
             helper.Data.update(shared_check.check_shared(CLIENT, arn, consumer))
-    except OutOfTimeError:
-        raise PolicyError(f"not enough time left to list what is shared with {consumer}: retry") from None
-    except PolicyError:
-        if event["RequestType"] == "Update" and event.get("PhysicalResourceId") == arn:
+    except (PolicyError, OutOfTimeError, BotoCoreError) as error:
+        if keeps_arn:
             logger.warning(
-                {"message": "no longer shared; kept, as this update does not change the ARN", "resourceArn": arn}
+                {"message": f"not verified again ({error}); kept, as this update keeps the ARN", "resourceArn": arn}
             )
             return arn
-        raise
+        if isinstance(error, PolicyError):
+            raise
+        raise PolicyError(
+            f"could not list what is shared with {consumer} in time ({type(error).__name__}): retry"
+        ) from None
     logger.info({"message": "resource is shared with this account", "resourceArn": arn})
     return arn
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .client import ATTEMPT_MAX_S, OutOfTimeError, bounded_by
 from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
@@ -38,7 +38,8 @@ READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20
 MAX_MERGES = 10
 ACCESS_DENIED_DELAYS = (1.0, 2.0, 4.0, 8.0, 8.0)  # about 25 s: how long IAM takes to apply a change
 RESTORE_RESERVE_S = ATTEMPT_MAX_S  # stop reading back this early: time to put back what we read
-CLEANUP_RESERVE_S = 3 * ATTEMPT_MAX_S  # a write to a new ARN leaves time to remove it again (Get, write, Get)
+# A write to a new ARN keeps back the time to remove it again: Get, write, settle, read-back, margin.
+CLEANUP_RESERVE_S = 3 * ATTEMPT_MAX_S + RESTORE_RESERVE_S + 5.0
 VERSION = "2012-10-17"
 
 
@@ -123,7 +124,7 @@ def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner:
             # CloudFormation keeps the old physical id: nothing else would remove what this wrote
             # on the new ARN. A failing cleanup must not hide the reason.
             try:
-                delete_policy(client, props.resource_arn, owner, deadline)
+                remove_statements(client, props.resource_arn, owner, deadline, restore=False)
             except PolicyError as cleanup:
                 logger.error({"message": f"cleanup after a failed replacement failed: {cleanup}"})
         raise
@@ -134,8 +135,12 @@ def delete_policy(client: Any, physical_id: str, owner: Owner, deadline: Deadlin
     if not is_sms_voice_arn(physical_id):
         # A Create that failed before answering with an ARN wrote nothing.
         return "nothing to delete: the physical id is not an sms-voice ARN"
+    return remove_statements(client, physical_id, owner, deadline)
+
+
+def remove_statements(client: Any, arn: str, owner: Owner, deadline: Deadline, restore: bool = True) -> str:
     try:
-        _, wrote = converge(client, physical_id, owner, [], MERGE, deadline, VERSION)
+        _, wrote = converge(client, arn, owner, [], MERGE, deadline, VERSION, restore)
     except MissingResourceError:
         return "nothing to delete: the resource no longer exists"
     return "removed this resource's statements" if wrote else "nothing to delete: no statement of this resource"
@@ -150,9 +155,11 @@ def converge(
     mode: str,
     deadline: Deadline,
     version: str,
+    restore: bool = True,
 ) -> tuple[Live, bool]:
     """Make this resource's statements on ``arn`` exactly ``ours``; returns what the last
-    read showed and whether anything was written."""
+    read showed and whether anything was written. ``restore``: when a write never shows,
+    put back what was read (not for a cleanup: CloudFormation believes nothing is there)."""
     read_at = time.monotonic()
     live = get_policy(client, arn, deadline)
     wrote = False
@@ -170,7 +177,8 @@ def converge(
             # We answer FAILED, and what comes next (a rollback Update, a Delete) may read the
             # same stale state and change nothing: put back what we read, ordered after our
             # write, so that when the service catches up it shows what CloudFormation expects.
-            _restore(client, arn, live.policy, deadline)
+            if restore:
+                _restore(client, arn, live.policy, deadline)
             raise
         if same_statements(owner.split(live.policy).mine, ours):
             return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
@@ -286,22 +294,24 @@ def write(client: Any, arn: str, policy: dict[str, Any] | None, deadline: Deadli
 
 
 def call(operation: Callable[..., Any], deadline: Deadline, **parameters: Any) -> Any:
-    """One service call, its tries bounded by the deadline (client.bounded_by). AccessDenied is
-    tried again for a while: a role policy changed in the same deployment takes seconds to apply."""
+    """One service call, its tries bounded by the deadline (client.bounded_by). An AccessDenied
+    from IAM (no Reason: not an account state such as ACCOUNT_DISABLED) is tried again for a
+    while: a role policy changed in the same deployment takes seconds to apply."""
+    name = operation.__name__
     for delay in (*ACCESS_DENIED_DELAYS, None):
         try:
             with bounded_by(deadline.allows):
                 return operation(**parameters)
         except OutOfTimeError:
-            raise PolicyError(
-                f"not enough time left to finish {operation.__name__}; nothing more was written: "
-                "retry the stack operation"
-            ) from None
+            raise PolicyError(f"not enough time left to finish {name}: retry the stack operation") from None
         except ClientError as error:
-            if error_code(error) != "AccessDeniedException" or delay is None or not deadline.allows(delay):
+            iam_denied = error_code(error) == "AccessDeniedException" and not error.response.get("Reason")
+            if not iam_denied or delay is None or not deadline.allows(delay):
                 raise
             logger.warning({"message": "access denied; IAM may still be applying a change: trying again"})
             time.sleep(delay)
+        except BotoCoreError as error:  # timeouts and connection errors, after botocore's retries
+            raise PolicyError(f"{name} got no answer from sms-voice ({type(error).__name__}): retry") from None
     raise AssertionError("unreachable")
 
 

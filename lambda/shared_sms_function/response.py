@@ -34,12 +34,15 @@ def put_answer(url: str, body: dict[str, Any], ssl_verify: Any, seconds_left: Ca
     while retries < 6 and spent + per_try + 0.2 * 2**retries < budget:
         spent += per_try + 0.2 * 2**retries
         retries += 1
+    if retries == 0:
+        per_try = budget  # no room for a second try: the one try gets all the time there is
     retry = Retry(
         total=retries,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"PUT"}),
         backoff_factor=0.2,
         raise_on_status=False,
+        respect_retry_after_header=False,  # a Retry-After could outlast the invocation
     )
     context = ssl.create_default_context(cafile=ssl_verify if isinstance(ssl_verify, str) else None)
     pool = urllib3.PoolManager(ssl_context=context, retries=retry, timeout=urllib3.Timeout(total=per_try))

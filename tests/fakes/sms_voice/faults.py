@@ -18,7 +18,11 @@ class Faults:
     fail_next: int = 0
     """This many next requests answer InternalServerException (HTTP 500)."""
     deny_next: int = 0
-    """This many next requests answer AccessDeniedException, as while IAM applies a role change."""
+    """This many next requests answer AccessDeniedException: as IAM does while it applies a role
+    change (no Reason), or with ``deny_reason`` (an account state such as ACCOUNT_DISABLED)."""
+    deny_reason: str | None = None
+    after: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Faults to set once an operation succeeds: ``{"PutResourcePolicy": {"deny_next": 1}}``."""
     rate_limit_rps: float | None = None
     """A token bucket of this rate (and one second of burst): excess requests are throttled."""
     throttled: int = 0
@@ -30,9 +34,18 @@ class Faults:
     def reset(self) -> None:
         self.latency_s = self.visibility_delay_s = 0.0
         self.throttle_next = self.fail_next = self.deny_next = 0
+        self.deny_reason = None
+        self.after.clear()
         self.rate_limit_rps = None
         self.throttled = 0
         self._tokens, self._last = 0.0, time.monotonic()  # the bucket starts empty
+
+    def succeeded(self, operation: str) -> None:
+        """Arm the faults waiting for ``operation`` to succeed."""
+        with self._lock:
+            armed = self.after.pop(operation, {})
+        for name, value in armed.items():
+            setattr(self, name, value)
 
     def take(self) -> str | None:
         """Decide this request's fault: 'throttle', 'fail', 'deny' or None."""

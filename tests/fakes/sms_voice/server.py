@@ -111,7 +111,8 @@ class SmsVoiceEmulator:
         if fault == "fail":
             return 500, {"__type": "InternalServerException", "message": "injected", "RequestId": "emulated"}
         if fault == "deny":
-            return 400, {"__type": "AccessDeniedException", "message": "injected", "Reason": "ACCOUNT_DISABLED"}
+            reason = {"Reason": self.faults.deny_reason} if self.faults.deny_reason else {}
+            return 400, {"__type": "AccessDeniedException", "message": "not authorized (injected)", **reason}
         try:
             handler = self._operations.get(operation)
             if handler is None:
@@ -135,6 +136,7 @@ class SmsVoiceEmulator:
             output = {k: v for k, v in _wire(result).items() if k in model.output_shape.members}
             leaks = problems(model.output_shape, output) if model.output_shape else []
             assert not leaks, f"emulator answered {operation} outside its output shape: {leaks}"
+            self.faults.succeeded(operation)
             return 200, output
         except ServiceError as error:
             return error.status, {"__type": error.code, "message": error.message, **error.fields}
