@@ -20,6 +20,7 @@ from .ownership import created_resource_of, is_deploy_time
 if TYPE_CHECKING:
     from .resource_policy import ResourcePolicy
 
+_ROOTS: weakref.WeakKeyDictionary[Stack, IConstruct] = weakref.WeakKeyDictionary()
 _BY_APP: weakref.WeakKeyDictionary[IConstruct, dict[str, list[ResourcePolicy]]] = weakref.WeakKeyDictionary()
 MERGE = "MERGE"
 
@@ -33,7 +34,11 @@ def register_in_app(policy: ResourcePolicy) -> None:
         key, arn = f"created:{created.node.path}", created.node.path
     else:
         key = arn
-    others = _BY_APP.setdefault(policy.node.root, {}).setdefault(key, [])
+    stack = policy.resource.own_stack
+    root = _ROOTS.get(stack)
+    if root is None:
+        root = _ROOTS[stack] = stack.node.root
+    others = _BY_APP.setdefault(root, {}).setdefault(key, [])
     for other in others:
         if policy.on_existing_policy != MERGE or other.on_existing_policy != MERGE:
             raise ValueError(

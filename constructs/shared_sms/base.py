@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, TypeVar
 
 import jsii
-from aws_cdk import Annotations, Fn, Resource
+from aws_cdk import Annotations, Fn, Resource, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -32,12 +32,20 @@ class SmsResourceBase(Resource):
         raise NotImplementedError
 
     @property
+    def own_stack(self) -> Stack:
+        """``Stack.of(self)``, read once (every jsii read is a round trip to Node)."""
+        stack: Stack | None = self.__dict__.get("_own_stack")
+        if stack is None:
+            stack = self.__dict__["_own_stack"] = Stack.of(self)
+        return stack
+
+    @property
     def ownership(self) -> str:
         """Whose resource this is, as far as synthesis can tell: ``this`` (created here, or an
         ARN in the stack's account), ``another`` (an ARN of another account) or ``unknown``
         (an ARN or a stack account known only at deploy time, unless ``owned=`` said so)."""
         if self._owner is None:
-            self._owner = ownership_of(self, self.resource_arn)
+            self._owner = ownership_of(self.own_stack, self.resource_arn)
         return self._owner
 
     @property

@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from aws_cdk import CfnResource, Reference, Stack, Tokenization
-from constructs import Construct
 
 from .policy_function import StackFacts
 from .tokens import is_unresolved
@@ -33,20 +32,20 @@ def is_deploy_time(arn: str) -> bool:
     return is_unresolved(arn) or arn.startswith(LOOKUP_PLACEHOLDER)
 
 
-def ownership_of(scope: Construct, arn: str) -> str:
-    """``this``, ``another`` or ``unknown`` for ``arn`` seen from ``scope``'s stack."""
+def ownership_of(stack: Stack, arn: str) -> str:
+    """``this``, ``another`` or ``unknown`` for ``arn`` seen from ``stack``."""
     if arn.startswith(LOOKUP_PLACEHOLDER):
         return UNKNOWN
-    stack_account = StackFacts.of(scope).account
+    stack_account = StackFacts.of_stack(stack).account
     if not is_unresolved(arn):
         return _compare(arn.split(":")[4], stack_account)
     target = created_resource_of(arn)
     if target is not None:
-        target_stack, stack = Stack.of(target), Stack.of(scope)
+        target_stack = Stack.of(target)
         if target_stack is stack or (is_unresolved(target_stack.account) and is_unresolved(stack_account)):
             return THIS  # a cross-stack reference only works within one account and region
         return _compare(target_stack.account, stack_account)
-    account = account_in(Stack.of(scope).resolve(arn))
+    account = account_in(stack.resolve(arn))
     if account == _SELF:
         return THIS
     return _compare(account, stack_account) if account else UNKNOWN

@@ -75,7 +75,10 @@ class StackFacts:
 
     @classmethod
     def of(cls, scope: Construct) -> StackFacts:
-        stack = Stack.of(scope)
+        return cls.of_stack(Stack.of(scope))
+
+    @classmethod
+    def of_stack(cls, stack: Stack) -> StackFacts:
         facts = _FACTS.get(stack)
         if facts is None:
             region = stack.region
@@ -114,9 +117,9 @@ class PolicyFunction(Construct):
         return function
 
     @classmethod
-    def existing(cls, scope: Construct) -> PolicyFunction | None:
+    def existing_in(cls, stack: Stack) -> PolicyFunction | None:
         """The stack's function if something already created it."""
-        return _BY_STACK.get(Stack.of(scope))
+        return _BY_STACK.get(stack)
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
     from .base import SmsResourceBase
 
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
-POLICIES_ID = "SharedSmsPolicies"  # where the policies of literal ARNs are created on first use
+POLICIES_ID = "SharedSmsPolicies"  # where policies are created on first use
+_CONTAINERS: weakref.WeakKeyDictionary[Stack, Construct] = weakref.WeakKeyDictionary()
 
 
 class OnExistingPolicy(StrEnum):
@@ -136,7 +138,7 @@ class ResourcePolicy(Construct):
     @classmethod
     def existing_for(cls, resource: SmsResourceBase) -> ResourcePolicy | None:
         """The stack's policy for ``resource``'s ARN, if one was created (creates nothing)."""
-        function = PolicyFunction.existing(resource)
+        function = PolicyFunction.existing_in(resource.own_stack)
         return function.find_policy(resource.resource_arn) if function is not None else None
 
     @classmethod
@@ -149,8 +151,11 @@ class ResourcePolicy(Construct):
         if existing is not None:
             return existing
         arn = resource.resource_arn
-        stack = Stack.of(resource)
-        container = cast(Construct, stack.node.try_find_child(POLICIES_ID) or Construct(stack, POLICIES_ID))
+        stack = resource.own_stack
+        container = _CONTAINERS.get(stack)
+        if container is None:
+            found = stack.node.try_find_child(POLICIES_ID)
+            container = _CONTAINERS[stack] = cast(Construct, found) if found else Construct(stack, POLICIES_ID)
         return cls(container, _policy_id(stack, arn), resource=resource)
 
     def add_statements(self, *statements: iam.PolicyStatement) -> None:
@@ -226,16 +231,17 @@ def _statements_of(document: iam.PolicyDocument) -> list[iam.PolicyStatement]:
 
 def _check_placement(scope: Construct, id: str, resource: SmsResourceBase) -> None:
     """One policy per ARN, in the resource's stack: say how to fix it before building anything."""
-    path = f"{scope.node.path}/{id}"
-    if Stack.of(scope) is not Stack.of(resource):
+    if Stack.of(scope) is not resource.own_stack:
         raise ValueError(
-            f"{path}: a ResourcePolicy belongs in the stack of its resource ({resource.node.path}); to write "
-            "the policy from this stack, import the ARN here (from_*_arn) and create the policy for that import"
+            f"{scope.node.path}/{id}: a ResourcePolicy belongs in the stack of its resource "
+            f"({resource.node.path}); to write the policy from this stack, import the ARN here "
+            "(from_*_arn) and create the policy for that import"
         )
     existing = ResourcePolicy.existing_for(resource)
     if existing is not None:
         raise ValueError(
-            f"{path}: this stack already has a resource policy for {resource.node.path} at {existing.node.path}. "
+            f"{scope.node.path}/{id}: this stack already has a resource policy for {resource.node.path} "
+            f"at {existing.node.path}. "
             "To choose on_existing_policy or allow_public, create the ResourcePolicy before the first "
             "share_with, allow_service, add_to_resource_policy or grant on the resource; later statements join it"
         )
