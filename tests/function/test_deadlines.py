@@ -107,6 +107,24 @@ def test_a_replacement_that_fails_after_its_put_removes_what_it_wrote(
     assert ours(attached(owner_client, new)) == []
 
 
+def test_a_failing_cleanup_keeps_the_original_reason(
+    resource: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    new = new_phone_number(owner_client)
+    owner_client.put_resource_policy(ResourceArn=new, Policy=policy_json("999999999999", arn=new))  # someone's
+    assert (
+        resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))["Status"]
+        == "SUCCESS"
+    )
+    # The replacement's first read succeeds and FAIL refuses; the cleanup's reads are then denied.
+    emulator.faults.after["GetResourcePolicy"] = {"deny_next": 5, "deny_reason": "ACCOUNT_DISABLED"}
+
+    answer = resource.update(ResourceArn=new, Policy=policy_json(CONSUMER, arn=new), OnExistingPolicy="FAIL")
+
+    assert answer["Status"] == "FAILED" and "this stack did not write" in answer["Reason"], answer["Reason"]
+    assert emulator.faults.deny_next < 5, "the cleanup ran, and failed"
+
+
 @pytest.mark.parametrize("kind", ["Update", "Delete"])
 def test_the_timers_failed_answer_carries_the_physical_id_and_nothing_is_written_after_it(
     resource: CustomResource, function: Any, emulator: Any, owner_client: Any, phone_number_arn: str, kind: str
