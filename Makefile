@@ -27,6 +27,7 @@ lint: install
 	ruff check .
 	mypy
 	python tools/build_function_assets.py --check
+	python tools/build_action_table.py --check
 
 test: lint
 	python -m pytest -q

@@ -8,12 +8,31 @@ counted at their longest plausible length by the size check.
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from .resource_types import SmsResourceType
+from .sms_voice_actions import ALL_ACTIONS
 from .tokens import is_intrinsic
+
+_ALL_LOWER = frozenset(action.lower() for action in ALL_ACTIONS)
+_SID = re.compile(r"[A-Za-z0-9]+")
+MAX_SID_CHARS = 64  # decision: IAM documents no limit; the marker adds about 30 more
+# Condition keys that narrow who may call; a '*' principal needs one of them.
+CALLER_KEYS = (
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+)
+WILDCARD_WARNING = "shared-sms:action-wildcard"
+NOT_LISTED_WARNING = "shared-sms:action-not-listed-for-type"
 
 MAX_POLICY_CHARS = 10_000
 # The function stamps an ownership marker into every statement's Sid at deploy
@@ -82,10 +101,9 @@ def check_policy(
     statements = _as_list(document.get("Statement"))
     if not statements:
         errors.append("the resource policy has no statements: add one, or do not create the policy")
-    valid_actions = resource_type.sms_actions()
     for index, statement in enumerate(statements):
         where = f"statement {statement.get('Sid') or index}"
-        errors.extend(_check_statement(statement, where, resource_type, valid_actions, resource_arn, allow_public))
+        errors.extend(_check_statement(statement, where, resource_type, resource_arn, allow_public))
     length = estimated_policy_chars(document)
     if length > MAX_POLICY_CHARS:
         errors.append(
@@ -99,23 +117,21 @@ def _check_statement(
     statement: dict[str, Any],
     where: str,
     resource_type: SmsResourceType,
-    valid_actions: frozenset[str],
     resource_arn: Any,
     allow_public: bool,
 ) -> Iterable[str]:
     if "NotAction" in statement or "NotPrincipal" in statement or "NotResource" in statement:
         yield f"{where} uses NotAction, NotPrincipal or NotResource: list what is allowed explicitly instead"
     sid = statement.get("Sid")
-    if isinstance(sid, str) and not sid.isalnum():
-        yield f"{where}: sid {sid!r} must contain only letters and digits"
+    if isinstance(sid, str) and (not _SID.fullmatch(sid) or len(sid) > MAX_SID_CHARS):
+        yield (
+            f"{where}: sid {sid!r} must be 1 to {MAX_SID_CHARS} ASCII letters and digits "
+            "(the function appends its ownership marker to it)"
+        )
     for action in _as_list(statement.get("Action")):
-        if is_intrinsic(action):
-            continue
-        if action not in valid_actions:
-            yield (
-                f"{where}: action {action!r} does not apply to a {resource_type.noun}; "
-                f"use one of {', '.join(sorted(valid_actions))}"
-            )
+        problem = None if is_intrinsic(action) else action_problem(action)
+        if problem:
+            yield f"{where}: {problem}"
     for resource in _as_list(statement.get("Resource")):
         if isinstance(resource, str) and isinstance(resource_arn, str) and resource != resource_arn:
             yield (
@@ -128,10 +144,68 @@ def _check_statement(
     elif (
         _is_public(principal)
         and statement.get("Effect", "Allow") == "Allow"
-        and not statement.get("Condition")
+        and not _names_the_caller(statement.get("Condition"))
         and not allow_public
     ):
         yield (
-            f"{where} allows every AWS account (principal '*') with no condition: add a condition "
-            "such as aws:PrincipalOrgID, or pass allow_public=True if that is really intended"
+            f"{where} allows every AWS account (principal '*') without a condition on who calls: add one "
+            f"on {', '.join(CALLER_KEYS)}, or pass allow_public=True if that is really intended"
         )
+
+
+def action_problem(action: Any) -> str | None:
+    """Why ``action`` cannot work in an sms-voice resource policy (an error), or None."""
+    prefix, _, name = str(action).partition(":")
+    if prefix.lower() != "sms-voice" or not name:
+        return f"action {action!r} is not an sms-voice action: write sms-voice:<Action>"
+    if "*" in name or "?" in name:
+        if not _expand(name, ALL_ACTIONS):
+            return f"action {action!r} matches no sms-voice action: check the pattern"
+        return None
+    if name.lower() not in _ALL_LOWER:
+        closest = difflib.get_close_matches(name, ALL_ACTIONS, n=1)
+        hint = f": did you mean 'sms-voice:{closest[0]}'?" if closest else ": see the Service Authorization Reference"
+        return f"action {action!r} does not exist in sms-voice{hint}"
+    return None
+
+
+def action_warnings(document: dict[str, Any], resource_type: SmsResourceType) -> list[tuple[str, str]]:
+    """(id, message) for actions that may not do what was meant: ones the Service Authorization
+    Reference does not list for this type, and wildcards (with what they expand to)."""
+    found = []
+    for index, statement in enumerate(_as_list(document.get("Statement"))):
+        where = f"statement {statement.get('Sid') or index}"
+        for action in _as_list(statement.get("Action")):
+            if is_intrinsic(action) or action_problem(action):
+                continue
+            name = str(action).partition(":")[2]
+            if "*" in name or "?" in name:
+                on_type = _expand(name, resource_type.actions)
+                found.append(
+                    (
+                        WILDCARD_WARNING,
+                        f"{where}: {action!r} expands to {', '.join(on_type) or 'nothing'} on a "
+                        f"{resource_type.noun}: list the actions to be explicit",
+                    )
+                )
+            elif name.lower() not in {a.lower() for a in resource_type.actions}:
+                found.append(
+                    (
+                        NOT_LISTED_WARNING,
+                        f"{where}: the Service Authorization Reference does not list {action!r} for a "
+                        f"{resource_type.noun}, so it may have no effect: remove it, or acknowledge this warning",
+                    )
+                )
+    return found
+
+
+def _expand(pattern: str, actions: Iterable[str]) -> list[str]:
+    """IAM action wildcards: case-insensitive, * and ?."""
+    return [a for a in actions if fnmatch.fnmatchcase(a.lower(), pattern.lower())]
+
+
+def _names_the_caller(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    keys = {str(key).lower() for block in condition.values() if isinstance(block, dict) for key in block}
+    return bool(keys & {key.lower() for key in CALLER_KEYS})

@@ -15,7 +15,7 @@ from constructs import Construct, IValidation
 
 from .app_registry import register_in_app
 from .ownership import created_resource_of, is_deploy_time
-from .policy_checks import MAX_POLICY_CHARS, check_policy, estimated_policy_chars
+from .policy_checks import MAX_POLICY_CHARS, action_warnings, check_policy, estimated_policy_chars
 from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction, Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
 
@@ -192,6 +192,8 @@ class ResourcePolicy(Construct):
             )
         ]
         errors += self._placement_problems()
+        for warning_id, message in action_warnings(self._rendered() or {}, self.resource.resource_type):
+            Annotations.of(self).add_warning_v2(warning_id, message)
         size = estimated_policy_chars(self._rendered() or {})
         if MAX_POLICY_CHARS // 2 < size <= MAX_POLICY_CHARS:
             # A renamed or moved construct holds both copies until CloudFormation's cleanup.

@@ -9,21 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .sms_voice_actions import ACTIONS_BY_TYPE
+
 ARN_PREFIX = r"arn:(?P<partition>aws[a-z-]*):sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
 
-# Curated from the Service Authorization Reference for `sms-voice` (actions whose
-# resource types column names the type). Resource policies may only name these.
-_COMMON = ("GetResourcePolicy", "ListTagsForResource", "TagResource", "UntagResource")
+# The actions valid on each type are generated from the Service Authorization Reference
+# (sms_voice_actions.py); what sharing and sending grant is chosen here, from those.
 _SEND = ("SendTextMessage", "SendVoiceMessage", "SendMediaMessage")
-# What numbers and pools share as origination identities with keywords.
-_ORIGINATOR = (
-    "AssociateOriginationIdentity",
-    "DisassociateOriginationIdentity",
-    "DeleteKeyword",
-    "DescribeKeywords",
-    "PutKeyword",
-    "SendDestinationNumberVerificationCode",
-)
 
 
 @dataclass(frozen=True)
@@ -69,15 +61,7 @@ POOL = SmsResourceType(
     noun="pool",
     arn_format="arn:${Partition}:sms-voice:${Region}:${Account}:pool/${PoolId}",
     resource_pattern=r"(?P<pool_id>[A-Za-z0-9_-]+)",
-    actions=(
-        *_COMMON,
-        *_SEND,
-        *_ORIGINATOR,
-        "DeletePool",
-        "DescribePools",
-        "ListPoolOriginationIdentities",
-        "UpdatePool",
-    ),
+    actions=ACTIONS_BY_TYPE["pool"],
     share_actions=("DescribePools", "ListPoolOriginationIdentities"),
     send_actions=_SEND,
 )
@@ -87,7 +71,7 @@ PHONE_NUMBER = SmsResourceType(
     noun="phone number",
     arn_format="arn:${Partition}:sms-voice:${Region}:${Account}:phone-number/${PhoneNumberId}",
     resource_pattern=r"(?P<phone_number_id>[A-Za-z0-9_-]+)",
-    actions=(*_COMMON, *_SEND, *_ORIGINATOR, "DescribePhoneNumbers", "ReleasePhoneNumber", "UpdatePhoneNumber"),
+    actions=ACTIONS_BY_TYPE["phone-number"],
     share_actions=_SEND + ("DescribePhoneNumbers",),
     send_actions=_SEND,
 )
@@ -97,15 +81,7 @@ SENDER_ID = SmsResourceType(
     noun="sender id",
     arn_format="arn:${Partition}:sms-voice:${Region}:${Account}:sender-id/${SenderId}/${IsoCountryCode}",
     resource_pattern=r"(?P<sender_id>[A-Za-z0-9_-]+)/(?P<iso_country_code>[A-Z]{2})",
-    actions=_COMMON
-    + (
-        "SendTextMessage",
-        "AssociateOriginationIdentity",
-        "DisassociateOriginationIdentity",
-        "DescribeSenderIds",
-        "ReleaseSenderId",
-        "UpdateSenderId",
-    ),
+    actions=ACTIONS_BY_TYPE["sender-id"],
     share_actions=("SendTextMessage", "DescribeSenderIds"),
     send_actions=("SendTextMessage",),
 )
@@ -115,14 +91,7 @@ OPT_OUT_LIST = SmsResourceType(
     noun="opt-out list",
     arn_format="arn:${Partition}:sms-voice:${Region}:${Account}:opt-out-list/${OptOutListName}",
     resource_pattern=r"(?P<opt_out_list_name>[A-Za-z0-9_-]{1,64})",
-    actions=_COMMON
-    + (
-        "DeleteOptOutList",
-        "DeleteOptedOutNumber",
-        "DescribeOptOutLists",
-        "DescribeOptedOutNumbers",
-        "PutOptedOutNumber",
-    ),
+    actions=ACTIONS_BY_TYPE["opt-out-list"],
     share_actions=(
         "DescribeOptOutLists",
         "DescribeOptedOutNumbers",

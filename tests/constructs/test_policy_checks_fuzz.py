@@ -1,5 +1,9 @@
-"""Generated statements against the synth-time checks: whatever they accept, the service
-model accepts too, and whatever they refuse comes with a message."""
+"""Generated statements against the synth-time checks (constructs/shared_sms/policy_checks.py).
+
+Valid statements are built from the generated action table (Service Authorization Reference)
+for a generated resource type: the checks accept them, the service model accepts them, and
+they raise no warning. Then one generated rule is broken, and the check must report that
+rule's own error."""
 
 from __future__ import annotations
 
@@ -9,55 +13,111 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared_sms.policy_checks import MAX_POLICY_CHARS, SID_MARKER_RESERVE, check_policy
-from shared_sms.resource_types import ALL_TYPES
+from shared_sms.policy_checks import (
+    MAX_POLICY_CHARS,
+    NOT_LISTED_WARNING,
+    SID_MARKER_RESERVE,
+    WILDCARD_WARNING,
+    action_warnings,
+    check_policy,
+)
+from shared_sms.resource_types import ALL_TYPES, SmsResourceType
+from shared_sms.sms_voice_actions import ALL_ACTIONS
 from tests.fakes.sms_voice.model_check import problems, service_model
 
-ARN = "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef"
-PHONE = next(t for t in ALL_TYPES if t.name == "phone-number")
-every_action = sorted({a for t in ALL_TYPES for a in t.sms_actions()})
-
-principals = st.one_of(
-    st.just("*"),
-    st.builds(lambda a: {"AWS": f"arn:aws:iam::{a}:root"}, st.from_regex(r"\A\d{12}\Z")),
-    st.lists(st.from_regex(r"\A\d{12}\Z"), min_size=1, max_size=400).map(lambda a: {"AWS": a}),
-    st.just({"AWS": "*"}),
-    st.sampled_from([{"Service": "sns.amazonaws.com"}, {"Service": "pinpoint.amazonaws.com"}]),
-)
-statements = st.fixed_dictionaries(
-    {
-        "Effect": st.sampled_from(["Allow", "Deny"]),
-        "Action": st.one_of(
-            st.sampled_from(every_action),
-            st.lists(st.sampled_from(every_action + ["s3:GetObject", "sms-voice:*"]), min_size=1, max_size=6),
-        ),
-        "Principal": principals,
-        "Resource": st.sampled_from([ARN, ARN.replace("phone-number/", "pool/"), "*"]),
-    },
-    optional={
-        "Condition": st.just({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
-        "Sid": st.text(min_size=1, max_size=12),
-    },
-)
-documents = st.lists(statements, min_size=0, max_size=5).map(lambda s: {"Version": "2012-10-17", "Statement": s})
+accounts = st.from_regex(r"\A[1-9]\d{11}\Z")
 
 
-@settings(max_examples=200, deadline=None)
-@given(document=documents, allow_public=st.booleans())
-def test_accepted_policies_fit_the_service_and_refusals_explain_themselves(
-    document: dict[str, Any], allow_public: bool
+@st.composite
+def valid_policies(draw: st.DrawFn) -> tuple[SmsResourceType, str, dict[str, Any]]:
+    resource_type = draw(st.sampled_from(ALL_TYPES))
+    arn = resource_type.example_arn()
+    statements = []
+    for index in range(draw(st.integers(min_value=1, max_value=3))):
+        statement: dict[str, Any] = {
+            "Effect": draw(st.sampled_from(["Allow", "Deny"])),
+            "Action": draw(
+                st.lists(st.sampled_from(resource_type.actions), min_size=1, max_size=4, unique=True)
+            ).copy(),
+            "Principal": draw(
+                st.one_of(
+                    accounts.map(lambda a: {"AWS": f"arn:aws:iam::{a}:root"}),
+                    st.sampled_from([{"Service": "sns.amazonaws.com"}, {"Service": "pinpoint.amazonaws.com"}]),
+                )
+            ),
+            "Resource": arn,
+        }
+        statement["Action"] = [f"sms-voice:{a}" for a in statement["Action"]]
+        if draw(st.booleans()):
+            statement["Sid"] = draw(st.from_regex(r"\A[A-Za-z0-9]{1,20}\Z")) + str(index)
+        statements.append(statement)
+    return resource_type, arn, {"Version": "2012-10-17", "Statement": statements}
+
+
+def _typo(action: str) -> str:
+    return action[:-1] if len(action) > 4 else action + "x"
+
+
+# rule -> (how to break the first statement, the error it must produce)
+RULES: dict[str, tuple[Any, str]] = {
+    "not an sms-voice action": (lambda s, arn: s.update(Action=["s3:GetObject"]), "is not an sms-voice action"),
+    "typo": (lambda s, arn: s.update(Action=[_typo(s["Action"][0])]), "does not exist in sms-voice: did you mean"),
+    "wildcard matching nothing": (lambda s, arn: s.update(Action=["sms-voice:Zz*"]), "matches no sms-voice action"),
+    "another resource": (lambda s, arn: s.update(Resource=arn + "0"), "a resource policy can only name the resource"),
+    "public without caller condition": (
+        lambda s, arn: s.update(Effect="Allow", Principal="*", Condition={"Bool": {"aws:SecureTransport": "true"}}),
+        "without a condition on who calls",
+    ),
+    "non-ASCII sid": (lambda s, arn: s.update(Sid="Partagé"), "ASCII letters and digits"),
+    "NotAction": (lambda s, arn: s.update(NotAction=s.pop("Action")), "uses NotAction"),
+    "too large": (
+        lambda s, arn: s.update(Principal={"AWS": [f"arn:aws:iam::{100000000000 + n}:root" for n in range(400)]}),
+        "over the service's limit",
+    ),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(policy=valid_policies())
+def test_policies_built_from_the_reference_pass_and_the_service_accepts_them(
+    policy: tuple[SmsResourceType, str, dict[str, Any]],
 ) -> None:
-    errors = check_policy(document, resource_type=PHONE, resource_arn=ARN, allow_public=allow_public)
-    if errors:
-        assert all(isinstance(e, str) and e and e[0].islower() for e in errors)
-        return
+    resource_type, arn, document = policy
+    assert check_policy(document, resource_type=resource_type, resource_arn=arn, allow_public=False) == []
+    assert action_warnings(document, resource_type) == []
     text = json.dumps(document, separators=(",", ":"))
     assert len(text) + SID_MARKER_RESERVE * len(document["Statement"]) <= MAX_POLICY_CHARS
-    request = {"ResourceArn": ARN, "Policy": text}
+    request = {"ResourceArn": arn, "Policy": text}
     assert problems(service_model().operation_model("PutResourcePolicy").input_shape, request) == []
-    for statement in document["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        assert set(actions) <= PHONE.sms_actions()
-        assert statement["Resource"] == ARN
-        public = statement["Principal"] in ("*", {"AWS": "*"})
-        assert not public or allow_public or "Condition" in statement or statement["Effect"] == "Deny"
+
+
+@settings(max_examples=150, deadline=None)
+@given(policy=valid_policies(), rule=st.sampled_from(sorted(RULES)))
+def test_each_broken_rule_gets_its_own_error(policy: tuple[SmsResourceType, str, dict[str, Any]], rule: str) -> None:
+    resource_type, arn, document = policy
+    breaking, expected = RULES[rule]
+    breaking(document["Statement"][0], arn)
+    errors = check_policy(document, resource_type=resource_type, resource_arn=arn, allow_public=False)
+    assert any(expected in error for error in errors), (rule, errors)
+    assert all(error[0].islower() for error in errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(resource_type=st.sampled_from(ALL_TYPES), data=st.data())
+def test_service_actions_not_listed_for_the_type_and_wildcards_warn(
+    resource_type: SmsResourceType, data: st.DataObject
+) -> None:
+    elsewhere = sorted(set(ALL_ACTIONS) - set(resource_type.actions))
+    action = data.draw(st.sampled_from(elsewhere))
+    prefix = data.draw(st.sampled_from(sorted({a[:4] for a in resource_type.actions})))
+    arn = resource_type.example_arn()
+    actions = [f"sms-voice:{action}", f"sms-voice:{prefix}*"]
+    document = {
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": actions, "Resource": arn}]
+    }
+    errors = check_policy(document, resource_type=resource_type, resource_arn=arn, allow_public=False)
+    assert errors == [], "they may have no effect, but they are not errors"
+    warnings = action_warnings(document, resource_type)
+    assert [w[0] for w in warnings] == [NOT_LISTED_WARNING, WILDCARD_WARNING]
+    expanded = [a for a in resource_type.actions if a.startswith(prefix)]
+    assert all(a in warnings[1][1] for a in expanded)

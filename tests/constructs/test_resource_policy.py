@@ -125,15 +125,45 @@ def _synth_error(stack: cdk.Stack) -> str:
     return str(raised.value)
 
 
-def test_fails_synth_on_action_that_does_not_apply_to_the_type() -> None:
+def test_an_action_the_reference_does_not_list_for_the_type_warns_and_can_be_acknowledged() -> None:
     stack = new_stack()
     opt_outs = OptOutList.from_opt_out_list_arn(stack, "OptOuts", OPT_OUT_ARN)
     opt_outs.add_to_resource_policy(
         iam.PolicyStatement(actions=["sms-voice:SendTextMessage"], principals=[iam.AccountPrincipal(CONSUMER)])
     )
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("does not list"))
+    assert len(warnings) == 1 and "'sms-voice:SendTextMessage' for a opt-out list" in warnings[0].entry.data
+
+    acknowledged = new_stack()
+    opt_outs = OptOutList.from_opt_out_list_arn(acknowledged, "OptOuts", OPT_OUT_ARN)
+    opt_outs.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sms-voice:SendTextMessage"], principals=[iam.AccountPrincipal(CONSUMER)])
+    )
+    cdk.Annotations.of(acknowledged).acknowledge_warning("shared-sms:action-not-listed-for-type", "known")
+    assert Annotations.from_stack(acknowledged).find_warning("*", Match.string_like_regexp("does not list")) == []
+
+
+def test_fails_synth_on_a_typo_naming_the_closest_action() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sms-voice:SendTextMesage"], principals=[iam.AccountPrincipal(CONSUMER)])
+    )
     message = _synth_error(stack)
-    assert "action 'sms-voice:SendTextMessage' does not apply to a opt-out list" in message
-    assert "sms-voice:PutOptedOutNumber" in message
+    assert (
+        "'sms-voice:SendTextMesage' does not exist in sms-voice: did you mean 'sms-voice:SendTextMessage'?" in message
+    )
+
+
+@pytest.mark.parametrize(
+    "action", ["sms-voice:CreatePool", "sms-voice:PutResourcePolicy", "sms-voice:CreateRegistrationAssociation"]
+)
+def test_grant_accepts_every_action_the_reference_lists_for_the_type(action: str) -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.grant(iam.AccountPrincipal(CONSUMER), action)
+    (policy,) = policies(Template.from_stack(stack))
+    assert policy["Policy"]["Statement"][0]["Action"] == action
 
 
 def test_fails_synth_on_public_principal_without_condition() -> None:
