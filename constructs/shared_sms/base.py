@@ -122,7 +122,8 @@ class SmsResourceBase(Resource):
         """Grant ``sms-voice:`` actions on this resource; a principal in another account
         also gets a statement in this resource's policy."""
         valid = self.resource_type.sms_actions()
-        unknown = [a for a in actions if a not in valid]
+        valid_lower = {a.lower() for a in valid}  # IAM actions are case-insensitive
+        unknown = [a for a in actions if a.lower() not in valid_lower]
         if not actions or unknown:
             raise ValueError(
                 f"cannot grant {unknown or 'no actions'} on a {self.resource_type.noun}; "

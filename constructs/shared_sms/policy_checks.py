@@ -9,7 +9,6 @@ counted at their longest plausible length by the size check.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import json
 import re
 from collections.abc import Iterable
@@ -19,7 +18,7 @@ from .resource_types import SmsResourceType
 from .sms_voice_actions import ALL_ACTIONS
 from .tokens import is_intrinsic
 
-_ALL_LOWER = frozenset(action.lower() for action in ALL_ACTIONS)
+_ALL_LOWER = {action.lower(): action for action in ALL_ACTIONS}
 _SID = re.compile(r"[A-Za-z0-9]+")
 MAX_SID_CHARS = 64  # decision: IAM documents no limit; the marker adds about 30 more
 # Condition keys that narrow who may call; a '*' principal needs one of them.
@@ -123,9 +122,9 @@ def _check_statement(
     if "NotAction" in statement or "NotPrincipal" in statement or "NotResource" in statement:
         yield f"{where} uses NotAction, NotPrincipal or NotResource: list what is allowed explicitly instead"
     sid = statement.get("Sid")
-    if isinstance(sid, str) and (not _SID.fullmatch(sid) or len(sid) > MAX_SID_CHARS):
+    if isinstance(sid, str) and sid and (not _SID.fullmatch(sid) or len(sid) > MAX_SID_CHARS):
         yield (
-            f"{where}: sid {sid!r} must be 1 to {MAX_SID_CHARS} ASCII letters and digits "
+            f"{where}: sid {sid!r} must be up to {MAX_SID_CHARS} ASCII letters and digits "
             "(the function appends its ownership marker to it)"
         )
     for action in _as_list(statement.get("Action")):
@@ -163,8 +162,12 @@ def action_problem(action: Any) -> str | None:
             return f"action {action!r} matches no sms-voice action: check the pattern"
         return None
     if name.lower() not in _ALL_LOWER:
-        closest = difflib.get_close_matches(name, ALL_ACTIONS, n=1)
-        hint = f": did you mean 'sms-voice:{closest[0]}'?" if closest else ": see the Service Authorization Reference"
+        closest = difflib.get_close_matches(name.lower(), _ALL_LOWER, n=1)  # actions are case-insensitive
+        hint = (
+            f": did you mean 'sms-voice:{_ALL_LOWER[closest[0]]}'?"
+            if closest
+            else ": see the Service Authorization Reference"
+        )
         return f"action {action!r} does not exist in sms-voice{hint}"
     return None
 
@@ -173,22 +176,25 @@ def action_warnings(document: dict[str, Any], resource_type: SmsResourceType) ->
     """(id, message) for actions that may not do what was meant: ones the Service Authorization
     Reference does not list for this type, and wildcards (with what they expand to)."""
     found = []
+    on_type = {a.lower() for a in resource_type.actions}
     for index, statement in enumerate(_as_list(document.get("Statement"))):
+        if statement.get("Effect") == "Deny":
+            continue  # a broad or extra action in a Deny takes nothing away from anyone
         where = f"statement {statement.get('Sid') or index}"
         for action in _as_list(statement.get("Action")):
             if is_intrinsic(action) or action_problem(action):
                 continue
             name = str(action).partition(":")[2]
             if "*" in name or "?" in name:
-                on_type = _expand(name, resource_type.actions)
+                expanded = _expand(name, resource_type.actions)
                 found.append(
                     (
                         WILDCARD_WARNING,
-                        f"{where}: {action!r} expands to {', '.join(on_type) or 'nothing'} on a "
+                        f"{where}: {action!r} expands to {', '.join(expanded) or 'nothing'} on a "
                         f"{resource_type.noun}: list the actions to be explicit",
                     )
                 )
-            elif name.lower() not in {a.lower() for a in resource_type.actions}:
+            elif name.lower() not in on_type:
                 found.append(
                     (
                         NOT_LISTED_WARNING,
@@ -200,12 +206,28 @@ def action_warnings(document: dict[str, Any], resource_type: SmsResourceType) ->
 
 
 def _expand(pattern: str, actions: Iterable[str]) -> list[str]:
-    """IAM action wildcards: case-insensitive, * and ?."""
-    return [a for a in actions if fnmatch.fnmatchcase(a.lower(), pattern.lower())]
+    """IAM action wildcards: * and ? only (a bracket is a bracket), case-insensitive."""
+    regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.I)
+    return [a for a in actions if regex.fullmatch(a)]
+
+
+# Operators under which a caller key narrows who may call: positive, and not ...IfExists
+# (a direct call carries no aws:SourceAccount, so IfExists would let it through).
+_NARROWING = re.compile(r"^(ForAnyValue:)?(StringEquals|StringLike|ArnEquals|ArnLike)$", re.I)
+_CALLER_KEYS_LOWER = {key.lower() for key in CALLER_KEYS}
 
 
 def _names_the_caller(condition: Any) -> bool:
+    """Whether a condition narrows the caller: a caller key under a positive operator, with a
+    value that is not empty and not only wildcards."""
     if not isinstance(condition, dict):
         return False
-    keys = {str(key).lower() for block in condition.values() if isinstance(block, dict) for key in block}
-    return bool(keys & {key.lower() for key in CALLER_KEYS})
+    for operator, block in condition.items():
+        if not isinstance(block, dict) or not _NARROWING.match(str(operator)):
+            continue
+        for key, value in block.items():
+            values = [v for v in _as_list(value) if isinstance(v, str) or is_intrinsic(v)]
+            narrow = values and all(is_intrinsic(v) or v.strip("*?") for v in values)
+            if str(key).lower() in _CALLER_KEYS_LOWER and narrow:
+                return True
+    return False

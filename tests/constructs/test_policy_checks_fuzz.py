@@ -47,7 +47,15 @@ def valid_policies(draw: st.DrawFn) -> tuple[SmsResourceType, str, dict[str, Any
             ),
             "Resource": arn,
         }
-        statement["Action"] = [f"sms-voice:{a}" for a in statement["Action"]]
+        # IAM action names and the service prefix are case-insensitive.
+        spelling = draw(st.sampled_from([str, str.lower, str.upper]))
+        statement["Action"] = [spelling(f"sms-voice:{a}") for a in statement["Action"]]
+        if statement["Effect"] == "Allow" and draw(st.booleans()):  # public, narrowed to callers of one org
+            statement["Principal"] = draw(st.sampled_from(["*", {"AWS": "*"}, {"AWS": ["*"]}]))
+            operator = draw(st.sampled_from(["StringEquals", "stringlike", "ForAnyValue:StringEquals"]))
+            statement["Condition"] = {
+                operator: {draw(st.sampled_from(["aws:PrincipalOrgID", "AWS:SourceAccount"])): "o-a1b2c3"}
+            }
         if draw(st.booleans()):
             statement["Sid"] = draw(st.from_regex(r"\A[A-Za-z0-9]{1,20}\Z")) + str(index)
         statements.append(statement)
@@ -67,6 +75,31 @@ RULES: dict[str, tuple[Any, str]] = {
     "public without caller condition": (
         lambda s, arn: s.update(Effect="Allow", Principal="*", Condition={"Bool": {"aws:SecureTransport": "true"}}),
         "without a condition on who calls",
+    ),
+    "public with a negated caller condition": (
+        lambda s, arn: s.update(
+            Effect="Allow", Principal={"AWS": ["*"]}, Condition={"StringNotEquals": {"aws:SourceAccount": "1"}}
+        ),
+        "without a condition on who calls",
+    ),
+    "public with an IfExists caller condition": (
+        lambda s, arn: s.update(
+            Effect="Allow", Principal={"AWS": "*"}, Condition={"StringEqualsIfExists": {"aws:SourceAccount": "1"}}
+        ),
+        "without a condition on who calls",
+    ),
+    "public with a wildcard caller condition": (
+        lambda s, arn: s.update(Effect="Allow", Principal="*", Condition={"StringLike": {"aws:SourceArn": "*"}}),
+        "without a condition on who calls",
+    ),
+    "NotPrincipal": (lambda s, arn: s.update(NotPrincipal=s.pop("Principal")), "uses NotAction, NotPrincipal"),
+    "NotResource": (lambda s, arn: s.update(NotResource=s.pop("Resource")), "uses NotAction, NotPrincipal"),
+    "no principal": (lambda s, arn: s.pop("Principal"), "has no principal"),
+    "long sid": (lambda s, arn: s.update(Sid="A" * 65), "ASCII letters and digits"),
+    "bracket wildcard": (lambda s, arn: s.update(Action=["sms-voice:Send[TV]*"]), "matches no sms-voice action"),
+    "upper-case typo": (
+        lambda s, arn: s.update(Action=[_typo(s["Action"][0]).upper()]),
+        "does not exist in sms-voice: did you mean",
     ),
     "non-ASCII sid": (lambda s, arn: s.update(Sid="Partagé"), "ASCII letters and digits"),
     "NotAction": (lambda s, arn: s.update(NotAction=s.pop("Action")), "uses NotAction"),
@@ -119,5 +152,6 @@ def test_service_actions_not_listed_for_the_type_and_wildcards_warn(
     assert errors == [], "they may have no effect, but they are not errors"
     warnings = action_warnings(document, resource_type)
     assert [w[0] for w in warnings] == [NOT_LISTED_WARNING, WILDCARD_WARNING]
+    assert action_warnings({"Statement": [{**document["Statement"][0], "Effect": "Deny"}]}, resource_type) == []
     expanded = [a for a in resource_type.actions if a.startswith(prefix)]
     assert all(a in warnings[1][1] for a in expanded)
