@@ -113,6 +113,14 @@ def attached(client: Any, arn: str) -> dict[str, Any] | None:
     return json.loads(text) or None
 
 
+def ours(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The statements a shared-sms custom resource wrote (those whose Sid carries a marker)."""
+    from shared_sms_function.equivalence import statements_of
+    from shared_sms_function.ownership import MARKER
+
+    return [s for s in statements_of(policy) if MARKER.search(str(s.get("Sid", "")))]
+
+
 def share(owner_client: Any, arn: str, account: str = CONSUMER, action: str = "sms-voice:SendTextMessage") -> None:
     """What an owner does by hand: a policy letting ``account`` use ``arn``."""
     statement = {

@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 
 from shared_sms import PhoneNumber
 from shared_sms.cli import main
-from shared_sms.cli.drift import declared_policies
+from shared_sms.cli.drift import _MARKER, declared_policies
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, new_phone_number, share
 from tests.harness.cloudformation import CustomResource
 
@@ -198,3 +198,9 @@ def test_progress_goes_to_the_given_stream_and_is_cleared(owner_client: Any, sha
     assert len(rows) == 3
     assert "listing phone-numbers (self): 3 found" in progress.getvalue()
     assert progress.getvalue().endswith("\r\033[K")
+
+
+def test_the_clis_copy_of_the_ownership_marker_matches_the_functions() -> None:
+    from shared_sms_function.ownership import MARKER
+
+    assert _MARKER.pattern == MARKER.pattern

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from shared_sms.cli.inventory import LISTINGS
-from shared_sms_function.equivalence import normalize, statements_of
-from shared_sms_function.ownership import MARKER
+from shared_sms_function.equivalence import normalize
+from tests.conftest import ours
 
 NEW_CONSUMER = "777788889999"
 
@@ -41,4 +41,4 @@ def by_meaning(found: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 def marked(text: str | None) -> bool:
     """Whether a policy holds statements a shared-sms stack wrote."""
-    return text is not None and any(MARKER.search(str(s.get("Sid", ""))) for s in statements_of(json.loads(text)))
+    return text is not None and bool(ours(json.loads(text)))

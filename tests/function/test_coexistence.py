@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from shared_sms_function.equivalence import equivalent, statements_of
-from shared_sms_function.ownership import MARKER
-from tests.conftest import CONSUMER, attached, new_phone_number
+from tests.conftest import CONSUMER, attached, new_phone_number, ours
 from tests.harness.cloudformation import STACK_ID, CustomResource, LambdaContext, policy_json
 
 OTHER_CONSUMER = "777788889999"
@@ -37,10 +36,6 @@ def principals(policy: dict[str, Any] | None) -> set[str]:
             for member in members if isinstance(members, list) else [members]:
                 found.add(f"arn:aws:iam::{member}:root" if kind == "AWS" and member.isdigit() else member)
     return found
-
-
-def ours(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return [s for s in statements_of(policy) if MARKER.search(str(s.get("Sid", "")))]
 
 
 def stack(function: Any, sink: Any, name: str, logical_id: str = "SharedPolicy") -> CustomResource:

@@ -11,19 +11,11 @@ import pytest
 
 from shared_sms_function.client import ATTEMPT_MAX_S
 from shared_sms_function.lifecycle import SAFETY_MARGIN_S
-from shared_sms_function.ownership import MARKER
-from tests.conftest import CONSUMER, attached, new_phone_number
+from tests.conftest import CONSUMER, attached, new_phone_number, ours
 from tests.harness.cloudformation import STACK_ID, CustomResource, LambdaContext, policy_json
 
 OTHER_CONSUMER = "777788889999"
 GUARD_S = SAFETY_MARGIN_S + ATTEMPT_MAX_S  # a try starts only with more than this left
-
-
-def ours(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
-    statements = (policy or {}).get("Statement", [])
-    return [
-        s for s in (statements if isinstance(statements, list) else [statements]) if MARKER.search(s.get("Sid", ""))
-    ]
 
 
 def test_the_answer_gets_through_a_response_url_that_answers_503(
