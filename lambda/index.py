@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 from shared_sms_function.answer import SingleAnswerResource
@@ -18,7 +19,7 @@ try:
     from botocore.exceptions import BotoCoreError
 
     from shared_sms_function import lifecycle, shared_check
-    from shared_sms_function.client import OutOfTimeError, bounded_by, sms_voice_client
+    from shared_sms_function.client import ATTEMPT_MAX_S, OutOfTimeError, bounded_by, sms_voice_client
     from shared_sms_function.errors import PolicyError
     from shared_sms_function.ownership import Owner
     from shared_sms_function.properties import PolicyProperties, envelope_problem
@@ -69,8 +70,7 @@ def _check(event: dict[str, Any], context: Any) -> str:
     consumer = shared_check.account_of_stack(event["StackId"])
     keeps_arn = event["RequestType"] == "Update" and event.get("PhysicalResourceId") == arn
     try:
-        with bounded_by(_deadline(context).allows):
-            helper.Data.update(shared_check.check_shared(CLIENT, arn, consumer))
+        helper.Data.update(_shared_data(arn, consumer, _deadline(context)))
     except (PolicyError, OutOfTimeError, BotoCoreError) as error:
         if keeps_arn:
             logger.warning(
@@ -84,6 +84,20 @@ def _check(event: dict[str, Any], context: Any) -> str:
         ) from None
     logger.info({"message": "resource is shared with this account", "resourceArn": arn})
     return arn
+
+
+def _shared_data(arn: str, consumer: str, deadline: lifecycle.Deadline) -> dict[str, str]:
+    """``check_shared``, tried again for a while when IAM denies the list (as ``lifecycle.call``)."""
+    for delay in (*lifecycle.ACCESS_DENIED_DELAYS, None):
+        try:
+            with bounded_by(deadline.allows):
+                return shared_check.check_shared(CLIENT, arn, consumer)
+        except shared_check.ListDeniedError:
+            if delay is None or not deadline.allows(delay + ATTEMPT_MAX_S):
+                raise
+            logger.warning({"message": "access denied; IAM may still be applying a change: trying again"})
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def _answer(applied: lifecycle.Applied) -> str:

@@ -1,4 +1,4 @@
-"""Share AWS End User Messaging SMS and Voice V2 resources through resource-based policies.
+"""Share AWS End User Messaging SMS and Voice V2 resources through resource-based policies and AWS RAM.
 
 The constructs are loaded on first use, so the ``shared-sms`` command line (which
 needs no CDK) starts without importing aws-cdk-lib and its Node.js runtime.
@@ -18,6 +18,7 @@ _EXPORTS = {
     "Pool": ".pool",
     "PoolBase": ".pool",
     "ResourcePolicy": ".resource_policy",
+    "ResourceShare": ".resource_share",
     "SenderId": ".sender_id",
     "SenderIdBase": ".sender_id",
     "SharedResourceCheck": ".shared_check",
@@ -32,6 +33,7 @@ __all__ = [
     "Pool",
     "PoolBase",
     "ResourcePolicy",
+    "ResourceShare",
     "SenderId",
     "SenderIdBase",
     "SharedResourceCheck",
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from .phone_number import PhoneNumber, PhoneNumberBase
     from .pool import Pool, PoolBase
     from .resource_policy import OnExistingPolicy, ResourcePolicy
+    from .resource_share import ResourceShare
     from .sender_id import SenderId, SenderIdBase
     from .shared_check import SharedResourceCheck
 

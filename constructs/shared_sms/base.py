@@ -12,6 +12,7 @@ from constructs import Construct
 from .ownership import ANOTHER, LOOKUP_PLACEHOLDER, UNKNOWN, ownership_of
 from .policy_function import StackFacts
 from .resource_policy import ResourcePolicy
+from .resource_share import ResourceShare, check_organization_arn, check_ou_arn, default_share
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
 from .shared_check import SharedResourceCheck
 from .tokens import is_unresolved
@@ -89,6 +90,26 @@ class SmsResourceBase(Resource):
                 resources=[self.resource_arn],
             )
         )
+
+    def share_with_organization(self, organization_arn: str) -> ResourceShare:
+        """Share with every account of an AWS Organizations organization through AWS RAM
+        (``arn:aws:organizations::<management account>:organization/o-...``).
+
+        The stack keeps one ``AWS::RAM::ResourceShare`` per organization or OU, so sharing
+        ten numbers with one organization is one share. Needs RAM's sharing with AWS
+        Organizations enabled once in the management account."""
+        return self._share_through_ram(check_organization_arn(organization_arn))
+
+    def share_with_organizational_unit(self, ou_arn: str) -> ResourceShare:
+        """Share with every account of an organizational unit through AWS RAM
+        (``arn:aws:organizations::<management account>:ou/o-.../ou-...``); see
+        ``share_with_organization``."""
+        return self._share_through_ram(check_ou_arn(ou_arn))
+
+    def _share_through_ram(self, principal: str) -> ResourceShare:
+        share = default_share(self, principal)
+        share.add_resources(self)
+        return share
 
     def allow_service(
         self, service_principal: str | iam.ServicePrincipal, *, source_account: str | None = None

@@ -12,12 +12,15 @@ ARNs known only at deploy time").
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnResource, Reference, Stack, Tokenization
 
 from .policy_function import StackFacts
 from .tokens import is_unresolved
+
+if TYPE_CHECKING:
+    from .base import SmsResourceBase
 
 THIS, ANOTHER, UNKNOWN = "this", "another", "unknown"
 # What ssm.StringParameter.value_from_lookup (and other context lookups) return before the
@@ -100,3 +103,23 @@ def _render(value: Any) -> str | None:
         text = re.sub(r"\$\{AWS::(Partition|Region|URLSuffix)\}", _PSEUDO, text)
         return None if "${" in text else text
     return None
+
+
+def placement_problems(stack: Stack, resource: SmsResourceBase) -> list[tuple[str, str, str]]:
+    """``(part, resource's value, stack's value)`` for the region and account, where both are
+    known and differ: only the owner, in the resource's region, writes its policy or shares it."""
+    arn = resource.resource_arn
+    if is_deploy_time(arn):
+        target = created_resource_of(arn)
+        if target is None:
+            return []
+        target_stack = Stack.of(target)
+        place = {"region": target_stack.region, "account": target_stack.account}
+    else:
+        place = resource.resource_type.parse_arn(arn).groupdict()
+    facts = StackFacts.of_stack(stack)
+    return [
+        (part, place[part], value)
+        for part, value in (("region", facts.region), ("account", facts.account))
+        if not is_unresolved(value) and not is_unresolved(place[part]) and place[part] != value
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +21,7 @@ from .tokens import is_intrinsic
 
 _ALL_LOWER = {action.lower(): action for action in ALL_ACTIONS}
 _SID = re.compile(r"[A-Za-z0-9]+")
+_ACCOUNT_PRINCIPAL = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
 MAX_SID_CHARS = 64  # decision: IAM documents no limit; the marker adds about 30 more
 # Condition keys that narrow who may call; a '*' principal needs one of them.
 CALLER_KEYS = (
@@ -105,11 +107,30 @@ def check_policy(
         errors.extend(_check_statement(statement, where, resource_type, resource_arn, allow_public))
     length = estimated_policy_chars(document)
     if length > MAX_POLICY_CHARS:
-        errors.append(
-            f"the resource policy would be about {length} characters, over the service's limit of "
-            f"{MAX_POLICY_CHARS}: merge statements or share with fewer principals per resource"
-        )
+        errors.append(_too_long(document, length))
     return errors
+
+
+def _too_long(document: dict[str, Any], length: int) -> str:
+    """Over the limit: with account principals, say how many fit and what scales further."""
+    message = f"the resource policy would be about {length} characters, over the service's limit of {MAX_POLICY_CHARS}"
+    accounts = [
+        entry
+        for statement in _as_list(document.get("Statement"))
+        for key, entries in (statement.get("Principal") if isinstance(statement.get("Principal"), dict) else {}).items()
+        if key == "AWS"
+        for entry in _as_list(entries)
+        if isinstance(entry, str) and _ACCOUNT_PRINCIPAL.match(entry)
+    ]
+    if not accounts:
+        return f"{message}: merge statements or share with fewer principals per resource"
+    each = sum(len(json.dumps(entry)) + 1 for entry in accounts) / len(accounts)  # quotes and a comma
+    fit = max(0, len(accounts) - math.ceil((length - MAX_POLICY_CHARS) / each))
+    return (
+        f"{message}: it names {len(accounts)} accounts and about {fit} fit. To share with more, share through "
+        "AWS RAM: resource.share_with_organization(org_arn) or share_with_organizational_unit(ou_arn) for a "
+        "whole organization or OU, or a ResourceShare naming the accounts"
+    )
 
 
 def _check_statement(

@@ -43,11 +43,10 @@ FUNCTION_TIMEOUT = Duration.minutes(5)
 # CloudFormation waits this long for an answer that never came (default: an hour).
 SERVICE_TIMEOUT_S = str(int(FUNCTION_TIMEOUT.to_seconds()) + 180)
 _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDictionary()
-# The function's IAM policy lists ARNs one by one, up to this many of one type per
-# statement; past it the type gets one `arn:...:<type>/*` pattern. Across both
-# statements (policy calls, Describe for checks) the listed ARNs also share one
-# character budget that leaves the rest of IAM's 10,240 characters for the rest;
-# over it, the list with the most characters becomes its pattern.
+# The function's IAM policy lists ARNs one by one, up to this many of one type;
+# past it the type gets one `arn:...:<type>/*` pattern. The listed ARNs also share
+# one character budget that leaves the rest of IAM's 10,240 characters for the rest;
+# over it, the type with the most characters becomes its pattern.
 MAX_LISTED_ARNS_PER_TYPE = 15
 LISTED_ARN_BUDGET_CHARS = 6_000
 TOKEN_ARN_CHARS = 128  # a deploy-time ARN, at its longest plausible length
@@ -127,11 +126,10 @@ class PolicyFunction(Construct):
         facts = StackFacts.of(self)
         self.account, self.region, self.partition = facts.account, facts.region, facts.partition
         self._policies: dict[str, ResourcePolicy] = {}
-        # (statement, type) -> ARNs by key, in registration order; "policy" or "check".
-        self._listed: dict[tuple[str, str], dict[str, str]] = {
-            (kind, t.name): {} for kind in ("policy", "check") for t in ALL_TYPES
-        }
-        self._patterns: set[tuple[str, str]] = set()
+        # type -> ARNs by key, in registration order, of the policies this function writes.
+        self._listed: dict[str, dict[str, str]] = {t.name: {} for t in ALL_TYPES}
+        self._patterns: set[str] = set()
+        self._checked: set[str] = set()  # types a shared-resource check lists
 
         log_group = logs.LogGroup(
             self,
@@ -196,71 +194,68 @@ class PolicyFunction(Construct):
                 "so that one custom resource owns the ARN"
             )
         self._policies[key] = policy
-        self._list("policy", resource_type, key, arn)
+        self._list(resource_type, key, arn)
 
-    def _list(self, kind: str, resource_type: SmsResourceType, key: str, arn: str) -> None:
+    def _list(self, resource_type: SmsResourceType, key: str, arn: str) -> None:
         """Add ``arn`` to the role's policy, or fold lists into patterns to stay within budget."""
-        listed = self._listed[(kind, resource_type.name)]
-        if (kind, resource_type.name) in self._patterns or key in listed:
+        listed = self._listed[resource_type.name]
+        if resource_type.name in self._patterns or key in listed:
             return
         listed[key] = arn
         if len(listed) > MAX_LISTED_ARNS_PER_TYPE:
-            self._fold(kind, resource_type)
+            self._fold(resource_type)
         while sum(map(_chars, self._listed.values())) > LISTED_ARN_BUDGET_CHARS:
-            kind_name = max(self._listed, key=lambda k: _chars(self._listed[k]))
-            self._fold(kind_name[0], next(t for t in ALL_TYPES if t.name == kind_name[1]))
+            name = max(self._listed, key=lambda k: _chars(self._listed[k]))
+            self._fold(next(t for t in ALL_TYPES if t.name == name))
 
-    def _fold(self, kind: str, resource_type: SmsResourceType) -> None:
+    def _fold(self, resource_type: SmsResourceType) -> None:
         """From here on the type is granted as a pattern (see _scoped)."""
-        self._patterns.add((kind, resource_type.name))
-        self._listed[(kind, resource_type.name)].clear()
-        self._acknowledge_pattern(resource_type, None if kind == "policy" else "*")
+        self._patterns.add(resource_type.name)
+        self._listed[resource_type.name].clear()
+        self._acknowledge(
+            _nag_name(self._stack.resolve(self._pattern(resource_type))),
+            f"listing every {resource_type.noun} one by one would overflow IAM's inline policy size, so this "
+            f"grant covers every {resource_type.noun} of this account and region; actions stay the three "
+            "resource-policy calls",
+        )
 
-    def _pattern(self, resource_type: SmsResourceType, account: str | None = None) -> str:
+    def _pattern(self, resource_type: SmsResourceType) -> str:
         """``arn:<partition>:sms-voice:<region>:<account>:<type>/*`` for this stack."""
         return self._stack.format_arn(
             service="sms-voice",
             resource=resource_type.name,
             resource_name="*",
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            account=account,
         )
 
-    def _acknowledge_pattern(self, resource_type: SmsResourceType, account: str | None = None) -> None:
-        """Tell cdk-nag why the type is granted as a pattern."""
-        resolved = self._stack.resolve(self._pattern(resource_type, account))
-        if isinstance(resolved, dict):  # cdk-nag names tokens <AWS::Partition>, <AWS::Region>...
-            separator, parts = resolved["Fn::Join"]
-            resolved = separator.join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+    def _acknowledge(self, resource: str, reason: str) -> None:
+        """Tell cdk-nag why the function's policy grants ``resource`` as a wildcard."""
         Validations.of(self._access).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resolved}]",
-                reason=f"listing every {resource_type.noun} one by one would overflow IAM's inline policy "
-                f"size, so this grant covers every {resource_type.noun} of "
-                + (
-                    "this account and region; actions stay the three resource-policy calls"
-                    if account is None
-                    else "the region, in any account; the only action is the type's Describe call"
-                ),
-            )
+            Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
         )
 
-    def register_check(self, resource_type: SmsResourceType, arn: str) -> None:
-        """A shared-resource check will list ``arn``'s type with Describe*."""
-        self._list("check", resource_type, self.arn_key(arn), arn)
+    def register_check(self, resource_type: SmsResourceType) -> None:
+        """A shared-resource check will list ``resource_type`` with Describe* and ``Owner="SHARED"``."""
+        if not self._checked:
+            self._acknowledge(
+                "*",
+                "a shared-resource check lists shared resources with Describe* and Owner=SHARED, which takes "
+                "no resource ids and is authorized against '*'; the actions are read-only Describe calls",
+            )
+        self._checked.add(resource_type.name)
 
-    def _scoped(self, kind: str, account: str | None = None) -> list[str]:
+    def _scoped(self) -> list[str]:
         """The listed ARNs, and one ``arn:...:<type>/*`` pattern per type folded into one."""
         resources: list[str] = []
         for resource_type in ALL_TYPES:
-            if (kind, resource_type.name) in self._patterns:
-                resources.append(self._pattern(resource_type, account))
+            if resource_type.name in self._patterns:
+                resources.append(self._pattern(resource_type))
             else:
-                resources.extend(self._listed[(kind, resource_type.name)].values())
+                resources.extend(self._listed[resource_type.name].values())
         return resources
 
     def _render_policy(self, log_group: logs.ILogGroup) -> dict[str, Any]:
-        resources = self._scoped("policy")
+        resources = self._scoped()
         statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
@@ -270,14 +265,13 @@ class PolicyFunction(Construct):
         ]
         if resources:
             statements.append({"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": resources})
-        checked = [t for t in ALL_TYPES if self._listed[("check", t.name)] or ("check", t.name) in self._patterns]
-        if checked:
-            # Shared resources live in other accounts: the pattern fallback keeps their account open.
+        if self._checked:
+            # Describe* with Owner="SHARED" names no resource: IAM authorizes it against "*".
             statements.append(
                 {
                     "Effect": "Allow",
-                    "Action": sorted({DESCRIBE_ACTIONS[t.name] for t in checked}),
-                    "Resource": self._scoped("check", account="*"),
+                    "Action": sorted(DESCRIBE_ACTIONS[name] for name in self._checked),
+                    "Resource": "*",
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}
@@ -286,3 +280,11 @@ class PolicyFunction(Construct):
 def _chars(listed: dict[str, str]) -> int:
     """What listing these ARNs costs in the rendered policy (quotes and comma included)."""
     return sum((TOKEN_ARN_CHARS if is_unresolved(arn) else len(arn)) + 3 for arn in listed.values())
+
+
+def _nag_name(resolved: Any) -> str:
+    """A resolved ARN as cdk-nag names it: tokens as ``<AWS::Partition>``, ``<AWS::Region>``..."""
+    if isinstance(resolved, dict):
+        separator, parts = resolved["Fn::Join"]
+        return str(separator).join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+    return str(resolved)

@@ -22,6 +22,8 @@ class PoolBase(SmsResourceBase):
     _importer = "Pool.from_pool_arn"
     _arn: str
     _id: str
+    origination_identities: tuple[PhoneNumberBase | SenderIdBase, ...] = ()
+    """The numbers and sender IDs in the pool, where this app knows them (a pool created here)."""
 
     @property
     def pool_arn(self) -> str:
@@ -68,6 +70,7 @@ class Pool(PoolBase):
         super().__init__(scope, id)
         if not origination_identities:
             raise ValueError(f"{self.node.path}: a pool needs at least one phone number or sender id")
+        self.origination_identities = tuple(origination_identities)
         resource = smsvoice.CfnPool(
             self,
             "Resource",

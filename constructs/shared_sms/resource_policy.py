@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from .app_registry import register_in_app
-from .ownership import created_resource_of, is_deploy_time
+from .ownership import created_resource_of, is_deploy_time, placement_problems
 from .policy_checks import MAX_POLICY_CHARS, action_warnings, check_policy, estimated_policy_chars
 from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction, Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
@@ -205,25 +205,12 @@ class ResourcePolicy(Construct):
         return errors
 
     def _placement_problems(self) -> list[str]:
-        arn = self.resource.resource_arn
-        if is_deploy_time(arn):
-            target = created_resource_of(arn)
-            if target is None:
-                return []
-            target_stack = Stack.of(target)
-            place = {"region": target_stack.region, "account": target_stack.account}
-        else:
-            place = self.resource.resource_type.parse_arn(arn).groupdict()
-        function = self._function
-        problems = []
-        for part, stack_value in (("region", function.region), ("account", function.account)):
-            if not is_unresolved(stack_value) and not is_unresolved(place[part]) and place[part] != stack_value:
-                problems.append(
-                    f"{self.node.path}: {self.resource.node.path} is in {part} {place[part]} but the stack deploys to "
-                    f"{stack_value}; a resource policy can only be written by the owning account in "
-                    "the resource's region: move this policy to a stack there"
-                )
-        return problems
+        return [
+            f"{self.node.path}: {self.resource.node.path} is in {part} {place} but the stack deploys to "
+            f"{value}; a resource policy can only be written by the owning account in "
+            "the resource's region: move this policy to a stack there"
+            for part, place, value in placement_problems(self._function.stack, self.resource)
+        ]
 
 
 def _statements_of(document: iam.PolicyDocument) -> list[iam.PolicyStatement]:

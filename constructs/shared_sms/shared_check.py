@@ -37,7 +37,7 @@ class SharedResourceCheck(Construct):
                 f"{StackFacts.of(self).account}; a shared-resource check is for resources other accounts share with you"
             )
         function = PolicyFunction.of(self)
-        function.register_check(resource.resource_type, arn)
+        function.register_check(resource.resource_type)
         self.resource = resource
         self._resource = CfnResource(
             self,

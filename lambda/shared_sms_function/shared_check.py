@@ -12,8 +12,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import PolicyError, describe_client_error
+from .errors import PolicyError, describe_client_error, error_code
 from .properties import SMS_VOICE_ARN
+
+
+class ListDeniedError(PolicyError):
+    """IAM refused a Describe call (no Reason: not an account state): the role may still be
+    getting its policy, created in the same deployment."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,14 @@ def find_shared(client: Any, arn: str) -> dict[str, Any] | None:
                 if item.get(listing.arn_key) == arn:
                     return dict(item)
     except ClientError as error:
-        raise describe_client_error(listing.operation.replace("_", " ").title().replace(" ", ""), arn, error) from None
+        operation = listing.operation.replace("_", " ").title().replace(" ", "")
+        if error_code(error) == "AccessDeniedException" and not error.response.get("Reason"):
+            # Owner="SHARED" lists take no ids, so IAM authorizes them against "*", not the ARN.
+            raise ListDeniedError(
+                f"{operation} with Owner=SHARED was denied: the function's role needs sms-voice:{operation} "
+                'on Resource "*" (list calls take no ARN); check SCPs and permission boundaries'
+            ) from None
+        raise describe_client_error(operation, arn, error) from None
     return None
 
 
@@ -79,8 +91,8 @@ def check_shared(client: Any, arn: str, consumer_account: str) -> dict[str, str]
     item = find_shared(client, arn)
     if item is None:
         raise PolicyError(
-            f"{noun} {arn} is not shared with account {consumer_account} yet: ask the owner account {owner} "
-            f"to share {noun} {arn.split('/', 1)[1]} with {consumer_account}"
+            f"{noun} {arn} is not shared with {consumer_account} yet: its owner must share it (policy or "
+            "RAM); outside the owner's organization, accept the RAM invitation first"
         )
     return {key: _text(value) for key, value in item.items() if isinstance(value, (str, bool, int, float))}
 

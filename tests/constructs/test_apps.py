@@ -219,12 +219,12 @@ def test_the_function_role_stays_within_iam_limits_when_a_stack_shares_and_verif
     assert len(json.dumps(role_policy(stack), separators=(",", ":"))) < 10_240
 
 
-def test_an_arn_checked_twice_is_listed_once_in_the_function_role() -> None:
+def test_an_arn_checked_twice_gives_the_function_role_one_describe_grant() -> None:
     stack = cdk.Stack(cdk.App(), "Consumer", env=cdk.Environment(account=CONSUMER, region=REGION))
     for copy in ("Alerts", "Support"):
         PhoneNumber.from_phone_number_arn(stack, copy, NUMBER_ARN, verify_shared=True)
     (describe,) = [s for s in role_policy(stack)["Statement"] if "sms-voice:DescribePhoneNumbers" in s["Action"]]
-    assert describe["Resource"] in (NUMBER_ARN, [NUMBER_ARN])
+    assert describe == {"Effect": "Allow", "Action": ["sms-voice:DescribePhoneNumbers"], "Resource": "*"}
 
 
 @pytest.mark.parametrize("builder", ["format_arn", "sub", "join"])

@@ -11,6 +11,7 @@ from shared_sms_function.equivalence import normalize
 from tests.conftest import ours
 
 NEW_CONSUMER = "777788889999"
+ORG_MEMBER = "555566667777"
 
 
 def policies(client: Any) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for
-from tests.e2e.accounts import NEW_CONSUMER
+from tests.e2e.accounts import NEW_CONSUMER, ORG_MEMBER
 from tests.harness.deploy import LocalCloudFormation
 
 
@@ -20,7 +20,7 @@ def cloudformation(function: Any, sink: Any, emulator: Any) -> Iterator[LocalClo
         a: sms_voice_client(
             REGION, endpoint_url=emulator.url, aws_access_key_id=access_key_for(a), aws_secret_access_key="x"
         )
-        for a in (OWNER, CONSUMER, NEW_CONSUMER)
+        for a in (OWNER, CONSUMER, NEW_CONSUMER, ORG_MEMBER)
     }
     original = function.CLIENT
 
@@ -28,6 +28,10 @@ def cloudformation(function: Any, sink: Any, emulator: Any) -> Iterator[LocalClo
         function.CLIENT = clients[account]
 
     yield LocalCloudFormation(
-        sink=sink, handler=function.handler, client_for=lambda a: client_for(a, emulator), use_account=use_account
+        sink=sink,
+        handler=function.handler,
+        client_for=lambda a: client_for(a, emulator),
+        use_account=use_account,
+        ram=emulator.state.ram,
     )
     function.CLIENT = original

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, share
-from tests.harness.cloudformation import STACK_ID, CustomResource
+from tests.harness.cloudformation import STACK_ID, CustomResource, LambdaContext
 
 CONSUMER_STACK = STACK_ID.replace(OWNER, CONSUMER).replace("SmsProducer", "SmsConsumer")
 
@@ -55,7 +55,44 @@ def test_fails_check_for_an_unshared_number_naming_both_accounts(check: CustomRe
     answer = check.send(_check_event(check, phone_number_arn))
     assert answer["Status"] == "FAILED"
     number_id = phone_number_arn.split("/", 1)[1]
-    assert answer["Reason"].endswith(f"ask the owner account {OWNER} to share phone number {number_id} with {CONSUMER}")
+    assert answer["Reason"].startswith(f"phone number {phone_number_arn} is not shared with {CONSUMER} yet")
+    assert OWNER in phone_number_arn and number_id in answer["Reason"]
+    # Resources shared through RAM with accounts outside the organization wait for an acceptance.
+    assert answer["Reason"].endswith("outside the owner's organization, accept the RAM invitation first")
+
+
+def test_a_check_denied_by_iam_is_tried_again_while_the_role_policy_applies(
+    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    share(owner_client, phone_number_arn)
+    emulator.faults.deny_next = 1  # IAM has not applied the role's policy yet
+    answer = check.send(_check_event(check, phone_number_arn))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert emulator.call_count("DescribePhoneNumbers") == 2
+
+
+def test_a_check_still_denied_names_the_permission_it_needs_on_star(
+    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    share(owner_client, phone_number_arn)
+    emulator.faults.deny_next = 10  # an SCP or a boundary: IAM keeps saying no
+    answer = check.send(_check_event(check, phone_number_arn), LambdaContext(timeout_s=16))
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("DescribePhoneNumbers with Owner=SHARED was denied")
+    assert 'needs sms-voice:DescribePhoneNumbers on Resource "*"' in answer["Reason"]
+    assert 1 < emulator.call_count("DescribePhoneNumbers") < 10  # tried again while time allowed
+
+
+def test_a_denial_for_an_account_state_is_not_tried_again(
+    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    share(owner_client, phone_number_arn)
+    emulator.faults.deny_next = 1
+    emulator.faults.deny_reason = "ACCOUNT_DISABLED"
+    answer = check.send(_check_event(check, phone_number_arn))
+    assert answer["Status"] == "FAILED"
+    assert "AccessDeniedException (ACCOUNT_DISABLED)" in answer["Reason"]
+    assert emulator.call_count("DescribePhoneNumbers") == 1
 
 
 def test_check_finds_a_shared_sender_id_with_filters_and_a_pool_past_the_first_page(

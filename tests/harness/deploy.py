@@ -5,6 +5,8 @@ delete against the SMS Voice V2 emulator:
 
 - ``AWS::SMSVOICE::OptOutList|PhoneNumber|SenderId|Pool`` are created in the emulator
   with their real ARN formats (a pool gets its first origination identity only);
+- ``AWS::RAM::ResourceShare`` is applied to the emulator's RAM model (``ram``; updated in
+  place, as CloudFormation does for its properties), its refusals fail the resource;
 - ``Custom::Sms*`` resources are sent to the function's handler with the events
   CloudFormation sends, answered on the HTTPS sink, exactly once each;
 - every other type (IAM, Lambda, Logs, CDK metadata) is accepted without effect,
@@ -31,6 +33,7 @@ from .cloudformation import LambdaContext, function_of
 from .https_sink import HttpsSink
 from .intrinsics import references, resolve
 
+RAM_SHARE = "AWS::RAM::ResourceShare"
 SMS_TYPES = (
     "AWS::SMSVOICE::OptOutList",
     "AWS::SMSVOICE::PhoneNumber",
@@ -73,8 +76,11 @@ class LocalCloudFormation:
         handler: Callable[[Any, Any], Any],
         client_for: Callable[[str], Any],
         use_account: Callable[[str], None],
+        ram: Any = None,
     ) -> None:
         self.sink, self.handler = sink, handler
+        self.ram = ram
+        """The emulator's RAM model (tests/fakes/sms_voice/ram.py), for ``AWS::RAM::ResourceShare``."""
         self.client_for, self.use_account = client_for, use_account
         self.stacks: dict[str, Stack] = {}
         self.events: list[dict[str, Any]] = []
@@ -129,6 +135,11 @@ class LocalCloudFormation:
             if not old.retain:
                 self._delete(stack, logical_id, old)
 
+    def outputs(self, name: str) -> dict[str, Any]:
+        """The stack's outputs by name, as ``describe-stacks`` shows them."""
+        stack = self.stacks[name]
+        return {key: self._resolve(stack, output["Value"]) for key, output in stack.template.get("Outputs", {}).items()}
+
     def delete_stack(self, name: str) -> None:
         stack = self.stacks.pop(name)
         for logical_id in reversed(self._order(stack.template)):
@@ -146,6 +157,9 @@ class LocalCloudFormation:
         if kind in SMS_TYPES:
             physical, attributes = self._create_sms(stack, logical_id, kind, props)
             return Deployed(kind, physical, props, attributes, retain)
+        if kind == RAM_SHARE:
+            arn = self._apply_share(stack, logical_id, props)
+            return Deployed(kind, arn, props, {"Arn": arn}, retain)
         if kind == "AWS::SSM::Parameter":
             name = props.get("Name") or f"CFN-{logical_id}"
             self.ssm_parameters[(stack.account, stack.region, name)] = props["Value"]
@@ -160,6 +174,9 @@ class LocalCloudFormation:
         if kind.startswith("Custom::Sms"):
             answer = self._send(stack, logical_id, kind, "Update", props, old)
             return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}), old.retain)
+        if kind == RAM_SHARE:  # every property updates without replacement
+            self._apply_share(stack, logical_id, props, old.physical_id)
+            return Deployed(kind, old.physical_id, props, old.attributes, old.retain)
         return self._create(stack, logical_id, definition, props)  # native: replacement
 
     def _delete(self, stack: Stack, logical_id: str, deployed: Deployed) -> None:
@@ -169,6 +186,9 @@ class LocalCloudFormation:
             self._delete_physical(stack, deployed)
 
     def _delete_physical(self, stack: Stack, deployed: Deployed) -> None:
+        if deployed.type == RAM_SHARE:
+            self._ram().delete_share(deployed.physical_id)
+            return
         client = self.client_for(stack.account)
         if deployed.type == "AWS::SMSVOICE::OptOutList":
             client.delete_opt_out_list(OptOutListName=deployed.physical_id)
@@ -205,6 +225,28 @@ class LocalCloudFormation:
             return f"{props['SenderId']}|{props['IsoCountryCode']}", {"Arn": answer["SenderIdArn"]}
         answer = client.create_pool(OriginationIdentity=props["OriginationIdentities"][0], MessageType="TRANSACTIONAL")
         return answer["PoolId"], {"Arn": answer["PoolArn"], "PoolId": answer["PoolId"]}
+
+    def _apply_share(self, stack: Stack, logical_id: str, props: dict[str, Any], arn: str | None = None) -> str:
+        from tests.fakes.sms_voice.ram import RamError
+
+        arguments = (
+            props["Name"],
+            list(props.get("ResourceArns", [])),
+            list(props.get("Principals", [])),
+            str(props.get("AllowExternalPrincipals", True)).lower() == "true",  # RAM's default: allowed
+        )
+        try:
+            if arn is None:
+                return str(self._ram().create_share(stack.account, stack.region, *arguments))
+            self._ram().update_share(arn, *arguments)
+            return arn
+        except RamError as error:
+            raise StackOperationError(logical_id, str(error)) from None
+
+    def _ram(self) -> Any:
+        if self.ram is None:
+            raise AssertionError("this driver was built without the emulator's RAM model (ram=emulator.state.ram)")
+        return self.ram
 
     # -- events -----------------------------------------------------------------------------------
     def _send(
@@ -251,6 +293,8 @@ class LocalCloudFormation:
                 self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
                 if current.physical_id != old.physical_id:
                     self._send(stack, logical_id, current.type, "Delete", current.properties, current)
+            elif current.type == RAM_SHARE:
+                self._apply_share(stack, logical_id, old.properties, current.physical_id)
             elif current.physical_id != old.physical_id:
                 self._delete_physical(stack, current)  # what the failed update created goes
         for logical_id in reversed(created):

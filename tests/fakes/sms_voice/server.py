@@ -89,6 +89,7 @@ class SmsVoiceEmulator:
         with self.state.lock:
             self.state.resources.clear()
             self.state.policies.clear()
+            self.state.ram.reset()
             self.state.calls.clear()
             self.state.no_policy_style = "not-found"
             self.state.normalize_policies = False

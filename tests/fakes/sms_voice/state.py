@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ram import Ram
 from .realism import DEFAULT_POLICIES, equivalent_rewrite, sns_default_policy
 
 ARN = re.compile(
@@ -67,6 +68,8 @@ class State:
     """'sns': requested numbers and sender IDs start with the console's SNS policy (realism.py)."""
     resources: dict[str, Resource] = field(default_factory=dict)
     policies: dict[str, list[PolicyVersion]] = field(default_factory=dict)
+    ram: Ram = field(default_factory=Ram)
+    """Resource shares and the organization (ram.py); the other way across accounts."""
     calls: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     issued: int = 0
@@ -204,6 +207,9 @@ class State:
         resource = self._find(caller, kind, ident)
         del self.resources[resource.arn]
         self.policies.pop(resource.arn, None)
+        for share in self.ram.shares.values():  # RAM drops a deleted resource from its shares
+            if resource.arn in share.resources:
+                share.resources.remove(resource.arn)
         return {_ARN_KEY[kind]: resource.arn, **resource.info}
 
     # -- resource policies -------------------------------------------------------------------
@@ -280,6 +286,8 @@ class State:
             return resource.account == caller.account
         if resource.account == caller.account:
             return False
+        if caller.account in self.ram.accounts_with_access(resource.arn):
+            return True
         version = self.visible_policy(resource.arn)
         return version is not None and caller.account in _allowed_accounts(version.text or "{}")
 

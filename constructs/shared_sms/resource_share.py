@@ -1,0 +1,234 @@
+"""``ResourceShare``: share resources with accounts, an organization or OUs through AWS RAM.
+
+An L2 over ``AWS::RAM::ResourceShare``. A resource policy names accounts one by one
+(about 290 fit in its 10,000 characters); a RAM share names an organization or an
+organizational unit once, and new member accounts get access without a redeploy.
+RAM shares only what the deploying account owns, in the stack's region.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
+
+import jsii
+from aws_cdk import Annotations, Lazy, Stack
+from aws_cdk import aws_ram as ram
+from constructs import Construct, IValidation
+
+from .ownership import ANOTHER, placement_problems
+from .policy_function import Producer
+from .tokens import is_unresolved
+
+if TYPE_CHECKING:
+    from .base import SmsResourceBase
+
+DEFAULT_SHARES_ID = "SharedSmsResourceShares"  # where share_with_organization(...) puts its shares
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ORGANIZATION = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:organization/o-[a-z0-9]{10,32}$")
+_OU = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
+_ORGANIZATION_EXAMPLE = "arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5"
+_OU_EXAMPLE = "arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cdef5678"
+_SHARES: weakref.WeakKeyDictionary[Stack, list[ResourceShare]] = weakref.WeakKeyDictionary()
+_DEFAULTS: weakref.WeakKeyDictionary[Stack, dict[str, ResourceShare]] = weakref.WeakKeyDictionary()
+
+
+def check_principal(principal: str) -> str:
+    """``principal`` if RAM can share with it, else ValueError saying what it should look like."""
+    if not isinstance(principal, str):
+        raise ValueError(
+            f"a RAM principal is a string (an account id, an organization ARN or an OU ARN), got {principal!r}"
+        )
+    if is_unresolved(principal) or _ACCOUNT.match(principal) or _ORGANIZATION.match(principal):
+        return principal
+    if _OU.match(principal):
+        return principal
+    if principal.startswith("arn:") and ":organizations::" in principal:
+        raise ValueError(
+            f"malformed organization or OU ARN {principal!r}: expected {_ORGANIZATION_EXAMPLE} "
+            f"or {_OU_EXAMPLE} (see `aws organizations describe-organization` and "
+            "`list-organizational-units-for-parent`)"
+        )
+    raise ValueError(
+        f"cannot share with {principal!r}: a RAM principal is a 12-digit account id, an organization ARN "
+        f"({_ORGANIZATION_EXAMPLE}) or an OU ARN ({_OU_EXAMPLE})"
+    )
+
+
+def check_organization_arn(arn: str) -> str:
+    if not is_unresolved(arn) and not _ORGANIZATION.match(str(arn)):
+        raise ValueError(
+            f"malformed organization ARN {arn!r}: expected {_ORGANIZATION_EXAMPLE} "
+            "(`aws organizations describe-organization --query Organization.Arn`)"
+        )
+    return arn
+
+
+def check_ou_arn(arn: str) -> str:
+    if not is_unresolved(arn) and not _OU.match(str(arn)):
+        raise ValueError(
+            f"malformed organizational unit ARN {arn!r}: expected {_OU_EXAMPLE} "
+            "(`aws organizations list-organizational-units-for-parent`)"
+        )
+    return arn
+
+
+@jsii.implements(IValidation)
+class _ShareValidation:
+    def __init__(self, share: ResourceShare) -> None:
+        self._share = share
+
+    def validate(self) -> list[str]:
+        return self._share._problems()
+
+
+class ResourceShare(Construct):
+    """An AWS RAM resource share of pools, phone numbers, sender IDs and opt-out lists.
+
+    Consumers in the organization get access at once (with RAM's sharing with AWS
+    Organizations enabled); other accounts accept an invitation first, and only when
+    ``allow_external_principals`` is on. Consumers use shared resources through the SMS
+    and Voice v2 API with the full ARN (not SNS ``Publish``, Pinpoint or the console).
+
+    :param resources: resources this stack's account owns, in the stack's region.
+    :param principals: 12-digit account ids, organization ARNs
+        (``arn:aws:organizations::<management account>:organization/o-...``) or OU ARNs
+        (``arn:aws:organizations::<management account>:ou/o-.../ou-...``).
+    :param allow_external_principals: let accounts outside the organization accept. Default: False.
+    :param resource_share_name: the share's name in RAM. Default: a name unique in the app.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        resources: Sequence[SmsResourceBase] = (),
+        principals: Sequence[str] = (),
+        allow_external_principals: bool = False,
+        resource_share_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self._stack = Stack.of(self)
+        self.allow_external_principals = allow_external_principals
+        self._resources: dict[str, SmsResourceBase] = {}
+        self._principals: dict[str, str] = {}
+        self._resource = ram.CfnResourceShare(
+            self,
+            "Resource",
+            name=resource_share_name or _default_name(self),
+            resource_arns=Lazy.list(Producer(lambda: [r.resource_arn for r in self._resources.values()])),
+            principals=Lazy.list(Producer(lambda: list(self._principals.values()))),
+            allow_external_principals=allow_external_principals,
+        )
+        _SHARES.setdefault(self._stack, []).append(self)
+        self.add_resources(*resources)
+        self.add_principals(*principals)
+        self.node.add_validation(_ShareValidation(self))
+
+    @property
+    def resource_share_arn(self) -> str:
+        return self._resource.attr_arn
+
+    @property
+    def resources(self) -> list[SmsResourceBase]:
+        return list(self._resources.values())
+
+    @property
+    def principals(self) -> list[str]:
+        return list(self._principals.values())
+
+    def add_resources(self, *resources: SmsResourceBase) -> None:
+        """Share more resources; each must belong to this stack's account and region."""
+        for resource in resources:
+            if resource.ownership == ANOTHER:
+                raise ValueError(
+                    f"{self.node.path}: {resource.node.path} belongs to another account; RAM shares only "
+                    "resources the deploying account owns: create the share in a stack of the owner account"
+                )
+            self._resources.setdefault(_key(self._stack, resource.resource_arn), resource)
+
+    def add_principals(self, *principals: str) -> None:
+        """Share with more account ids, organization ARNs or OU ARNs."""
+        for principal in principals:
+            check_principal(principal)
+            self._principals.setdefault(_key(self._stack, principal), principal)
+
+    def shares_with_all(self, resource: SmsResourceBase, principals: Iterable[str]) -> bool:
+        """Whether this share gives ``resource`` to every one of ``principals``."""
+        return _key(self._stack, resource.resource_arn) in self._resources and set(principals) <= set(self._principals)
+
+    def _problems(self) -> list[str]:
+        problems: list[str] = []
+        if not self._resources:
+            problems.append(f"{self.node.path}: the resource share has no resources: add_resources(...) or remove it")
+        if not self._principals:
+            problems.append(
+                f"{self.node.path}: the resource share has no principals: add_principals(...) with an account "
+                "id, an organization ARN or an OU ARN"
+            )
+        for resource in self._resources.values():
+            problems += [
+                f"{self.node.path}: {resource.node.path} is in {part} {place} but the stack deploys to "
+                f"{value}; RAM shares only resources of the deploying account in its own region: "
+                "create the share in a stack there"
+                for part, place, value in placement_problems(self._stack, resource)
+            ]
+        self._warn_about_pools()
+        return problems
+
+    def _warn_about_pools(self) -> None:
+        """The user guide: any resources contained in a shared pool must also be shared."""
+        shares = _SHARES.get(self._stack, [])
+        principals = list(self._principals)
+        for resource in self._resources.values():
+            identities = getattr(resource, "origination_identities", ())  # known for pools created here
+            missing = [
+                identity.node.path
+                for identity in identities
+                if not any(share.shares_with_all(identity, principals) for share in shares)
+            ]
+            if missing:
+                Annotations.of(self).add_warning_v2(
+                    "shared-sms:pool-identities-not-shared",
+                    f"pool {resource.node.path} is shared but its origination identities {', '.join(missing)} "
+                    "are not shared with the same principals; consumers see the pool but cannot send "
+                    "through them: add them to this share (add_resources)",
+                )
+
+
+def default_share(resource: SmsResourceBase, principal: str) -> ResourceShare:
+    """The share of ``resource``'s stack for ``principal``, created on first use.
+
+    One share per principal, not one per stack: a share gives every resource in it to
+    every principal in it, so a second principal would widen what the first one got.
+    """
+    stack = resource.own_stack
+    key = _key(stack, principal)
+    defaults = _DEFAULTS.setdefault(stack, {})
+    if key not in defaults:
+        container = cast(Construct, stack.node.try_find_child(DEFAULT_SHARES_ID) or Construct(stack, DEFAULT_SHARES_ID))
+        defaults[key] = ResourceShare(container, _principal_id(principal, key), principals=[principal])
+    return defaults[key]
+
+
+def _key(stack: Stack, value: str) -> str:
+    """Equal for two values that CloudFormation resolves equally."""
+    return json.dumps(stack.resolve(value), sort_keys=True) if is_unresolved(value) else value
+
+
+def _principal_id(principal: str, key: str) -> str:
+    if is_unresolved(principal):
+        return f"deploy-time-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    return principal.rsplit("/", 1)[-1]  # o-..., ou-...-..., or the account id
+
+
+def _default_name(share: ResourceShare) -> str:
+    """RAM names need not be unique; a readable, stable one per construct path."""
+    path = share.node.path
+    return path if len(path) <= 255 else path[:246] + hashlib.sha256(path.encode()).hexdigest()[:8]
