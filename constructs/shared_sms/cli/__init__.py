@@ -1,6 +1,6 @@
 """The ``shared-sms`` command line (also ``python -m shared_sms``).
 
-Exit status: 0 success (``policy diff``: in sync), 1 drift, 2 error.
+Exit status: 0 success (``policy diff``: in sync; ``audit``: nothing flagged), 1 drift or flags, 2 error.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ..resource_types import ALL_TYPES
 from .aws import CliError, client, explain
 
 EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+EXIT_FLAGGED = EXIT_DRIFT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("arn")
     diff = policy_commands.add_parser("diff", help="compare synthesized policies with the live ones")
     diff.add_argument("--app", default="cdk.out", type=Path, help="the cloud assembly directory (default: cdk.out)")
+
+    audit = commands.add_parser("audit", help="list every grant on the resources the account owns; flag risky ones")
+    audit.add_argument("--output", choices=["table", "json", "mermaid"], default="table")
+    audit.add_argument(
+        "--no-stack-names", action="store_true", help="show shared-sms markers as hashes: do not ask CloudFormation"
+    )
     return parser
 
 
@@ -58,6 +65,16 @@ def _run(args: argparse.Namespace) -> int:
         progress = sys.stderr if sys.stderr.isatty() else None
         render(list_rows(sms, args.owner, args.types or [t.name for t in ALL_TYPES], progress), args.output)
         return EXIT_OK
+    if args.command == "audit":
+        from .audit import audit
+        from .audit import render as render_grants
+
+        stacks = None if args.no_stack_names else lambda: client(args.region, args.profile, "cloudformation")
+        grants = audit(sms, stacks, warn=sys.stderr)
+        render_grants(grants, args.output)
+        if any(grant.error for grant in grants):
+            return EXIT_ERROR
+        return EXIT_FLAGGED if any(grant.flags for grant in grants) else EXIT_OK
     from .drift import declared_policies, diff_one, live_policy
 
     if args.policy_command == "get":

@@ -1,4 +1,4 @@
-"""The CLI's SMS Voice V2 client and the translation of AWS errors into one-line messages."""
+"""The CLI's AWS clients (SMS Voice V2, CloudFormation) and the translation of AWS errors into one-line messages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class CliError(Exception):
     """A problem to print as one line, exiting with status 2."""
 
 
-def client(region: str | None, profile: str | None) -> Any:
+def client(region: str | None, profile: str | None, service: str = SERVICE) -> Any:
     """A client from the normal credential chain; AWS_ENDPOINT_URL_* variables are honoured by botocore."""
     import boto3
     from botocore.config import Config
@@ -20,7 +20,7 @@ def client(region: str | None, profile: str | None) -> Any:
     # botocore reads AWS_DEFAULT_REGION; AWS_REGION is what Lambda and most tools set.
     session = boto3.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
     attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or 5)
-    return session.client(SERVICE, config=Config(retries={"mode": "standard", "total_max_attempts": attempts}))
+    return session.client(service, config=Config(retries={"mode": "standard", "total_max_attempts": attempts}))
 
 
 def explain(error: Exception) -> str:

@@ -1,0 +1,281 @@
+"""``shared-sms audit``: every grant in the resource policies an account owns, who wrote it, and
+what needs a look.
+
+One row per principal of each statement. Flags: a ``*`` principal allowed without a condition,
+a service principal allowed without ``aws:SourceAccount`` or ``aws:SourceArn``, an action that
+does not apply to the resource's type. Statements stamped by the function are traced back to
+their stack and logical id through CloudFormation (the marker holds hashes only).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..resource_types import ALL_TYPES, SmsResourceType
+from .aws import explain
+from .drift import _MARKER, POLICY_TYPE, live_policy
+from .inventory import LISTINGS
+
+NOT_SHARED_SMS = "not shared-sms"
+PUBLIC = "public-without-condition"
+SERVICE_WITHOUT_SOURCE = "service-without-source-condition"
+NOT_FOR_TYPE = "action-not-for-type"
+STACK_PERMISSIONS = "cloudformation:DescribeStacks and cloudformation:ListStackResources"
+_TYPES = {t.name: t for t in ALL_TYPES}
+_SOURCE_KEYS = {"aws:sourceaccount", "aws:sourcearn"}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One principal of one statement in one resource's policy, or why that policy could not be read."""
+
+    resource: str
+    type: str
+    sid: str = ""
+    effect: str = ""
+    principal_type: str = ""  # "*", "AWS", "Service", ...; "not AWS" etc. from a NotPrincipal
+    principal: str = ""
+    actions: tuple[str, ...] = ()  # "not <action>" from a NotAction
+    conditions: dict[str, Any] = field(default_factory=dict)
+    written_by: str = NOT_SHARED_SMS
+    flags: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The hashes in a statement's ownership marker (``stack`` is empty in the legacy form)."""
+
+    stack: str
+    resource: str
+
+    def unresolved(self, why: str = "") -> str:
+        where = f"stack {self.stack}, resource {self.resource}" if self.stack else f"resource {self.resource}"
+        return f"shared-sms ({where}{f'; {why}' if why else ''})"
+
+
+def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO) -> list[Grant]:
+    """Every grant on every resource the account owns; ``cloudformation`` makes the client that names
+    the stacks behind markers (None: show the hashes). Problems reading go to ``warn``, one line each."""
+    found: list[tuple[Grant, Marker | None]] = []
+    for listing in LISTINGS:
+        for page in sms.get_paginator(listing.operation).paginate(Owner="SELF"):
+            for item in page[listing.items_key]:
+                arn = item[listing.arn_key]
+                try:
+                    policy = live_policy(sms, arn)
+                except (ClientError, ValueError) as error:  # denied, released meanwhile: the run goes on
+                    found.append((Grant(arn, listing.type, error=explain(error)), None))
+                    warn.write(f"shared-sms: error: cannot read the policy of {arn}: {explain(error)}\n")
+                    continue
+                found += grants_of(arn, _TYPES[listing.type], policy)
+    markers = {marker for _, marker in found if marker is not None}
+    names: dict[Marker, str] = {}
+    if markers and cloudformation is not None:
+        try:
+            names = stack_names(cloudformation(), markers)
+        except (BotoCoreError, ClientError) as error:
+            warn.write(
+                f"shared-sms: warning: stack names are missing, CloudFormation could not be read ({_reason(error)}): "
+                f"allow {STACK_PERMISSIONS} to see them\n"
+            )
+    return [
+        grant if marker is None else replace(grant, written_by=names.get(marker, marker.unresolved()))
+        for grant, marker in found
+    ]
+
+
+def grants_of(
+    arn: str, resource_type: SmsResourceType, policy: dict[str, Any] | None
+) -> Iterator[tuple[Grant, Marker | None]]:
+    statements = (policy or {}).get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        sid = str(statement.get("Sid") or "")
+        effect = str(statement.get("Effect", ""))
+        conditions = statement.get("Condition") or {}
+        if "NotAction" in statement:
+            actions = tuple(f"not {a}" for a in _as_list(statement["NotAction"]))
+            wrong = []  # what a NotAction leaves allowed is not written down to check
+        else:
+            actions = tuple(str(a) for a in _as_list(statement.get("Action")))
+            wrong = [f"{NOT_FOR_TYPE}: {a}" for a in actions if not _applies(a, resource_type)]
+        negated = "NotPrincipal" in statement
+        match = _MARKER.search(sid)
+        marker = Marker(match["stack"] or "", match["resource"] or match["legacy"]) if match else None
+        for kind, principal in _principals(statement.get("NotPrincipal" if negated else "Principal")):
+            flags = list(wrong)
+            if effect == "Allow":  # a Deny narrows access whoever it names
+                if (principal == "*" or negated) and not conditions:
+                    flags.append(PUBLIC)  # NotPrincipal: everyone it does not name
+                elif kind == "Service" and not _keys(conditions) & _SOURCE_KEYS:
+                    flags.append(SERVICE_WITHOUT_SOURCE)
+            kind = f"not {kind}" if negated else kind
+            grant = Grant(
+                arn, resource_type.name, sid, effect, kind, principal, actions, conditions, flags=tuple(flags)
+            )
+            yield grant, marker
+
+
+def stack_names(cloudformation: Any, markers: set[Marker]) -> dict[Marker, str]:
+    """'stack <name> / <logical id>' for each marker, from the account's stacks in this region."""
+    wanted = {marker.stack for marker in markers}
+    names: dict[Marker, str] = {}
+    for page in cloudformation.get_paginator("describe_stacks").paginate():
+        for stack in page["Stacks"]:
+            stack_id, stack_name = stack["StackId"], stack["StackName"]
+            stack_hash = _hex(stack_id, 8)
+            if stack_hash not in wanted and "" not in wanted:  # a legacy marker could be from any stack
+                continue
+            for marker in markers:  # known stack; the resource may be gone from it since (renamed, moved)
+                if marker.stack == stack_hash:
+                    names[marker] = f"stack {stack_name} / a resource no longer in it ({marker.resource})"
+            for listed in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
+                for summary in listed["StackResourceSummaries"]:
+                    if summary["ResourceType"] != POLICY_TYPE:
+                        continue
+                    logical_id = summary["LogicalResourceId"]
+                    key = f"{stack_id}|{logical_id}"
+                    for marker in (Marker(stack_hash, _hex(key, 8)), Marker("", _hex(key, 12))):
+                        if marker in markers:
+                            names[marker] = f"stack {stack_name} / {logical_id}"
+    unknown = "no such stack in this account and region"
+    return {marker: names.get(marker) or marker.unresolved(unknown) for marker in markers}
+
+
+def render(grants: list[Grant], output: str, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    if output == "json":
+        json.dump([asdict(grant) for grant in grants], out, indent=2)
+        out.write("\n")
+    elif output == "mermaid":
+        out.write("\n".join(mermaid(grants)) + "\n")
+    else:
+        _table(grants, out)
+
+
+def mermaid(grants: list[Grant]) -> list[str]:
+    """account -> resource -> principal as a ``graph LR`` that GitHub renders: quoted labels,
+    ids r1, p1 ...; a flagged grant's edge carries a warning label and a red stroke."""
+    lines = ["graph LR"]
+    account = grants[0].resource.split(":")[4] if grants else "(no resource policies)"
+    lines.append(f'  account["{_label("account " + account)}"]')
+    resources: dict[str, str] = {}
+    principals: dict[str, str] = {}
+    edges, flagged, unreadable = 0, [], []
+    for grant in grants:
+        if grant.resource not in resources:
+            node = resources[grant.resource] = f"r{len(resources) + 1}"
+            text = _short(grant.resource) + (f" (policy unreadable: {grant.error})" if grant.error else "")
+            lines += [f'  {node}["{_label(text)}"]', f"  account --> {node}"]
+            edges += 1
+        if grant.error:
+            unreadable.append(resources[grant.resource])
+            continue
+        who = _who(grant)
+        if who not in principals:
+            principals[who] = f"p{len(principals) + 1}"
+            lines.append(f'  {principals[who]}["{_label(who)}"]')
+        text = f"{grant.effect} {', '.join(grant.actions)}"
+        if grant.flags:
+            text = f"⚠ {text}: {'; '.join(grant.flags)}"
+            flagged.append(str(edges))
+        lines.append(f'  {resources[grant.resource]} -->|"{_label(text)}"| {principals[who]}')
+        edges += 1
+    if flagged:
+        lines.append(f"  linkStyle {','.join(flagged)} stroke:#d00,stroke-width:2px")
+    if unreadable:
+        lines += ["  classDef unreadable stroke:#d00,stroke-dasharray:4", f"  class {','.join(unreadable)} unreadable"]
+    return lines
+
+
+def _table(grants: list[Grant], out: TextIO) -> None:
+    header = ("RESOURCE", "EFFECT", "PRINCIPAL", "ACTIONS", "CONDITIONS", "WRITTEN BY", "FLAGS")
+    rows = [header] + [
+        (
+            _short(g.resource),
+            g.effect,
+            _who(g),
+            ", ".join(g.actions),
+            _conditions(g.conditions),
+            g.written_by if not g.error else "",
+            "; ".join(g.flags) if not g.error else f"error: {g.error}",
+        )
+        for g in grants
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    read = [g for g in grants if not g.error]
+    out.write(
+        f"{len(read)} grants on {len({g.resource for g in read})} resources, "
+        f"{sum(1 for g in read if g.flags)} flagged, {len(grants) - len(read)} policies unreadable\n"
+    )
+
+
+def _applies(action: str, resource_type: SmsResourceType) -> bool:
+    """Whether the action (IAM wildcards * and ?, any case) names an action valid on the type."""
+    pattern = action.lower().replace("[", "[[]")  # a bracket is a bracket in IAM
+    return any(fnmatch.fnmatchcase(valid.lower(), pattern) for valid in resource_type.sms_actions())
+
+
+def _principals(value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [(str(kind), str(item)) for kind, items in value.items() for item in _as_list(items)]
+    if value == "*":
+        return [("*", "*")]
+    return [("AWS" if value else "", str(value or ""))]
+
+
+def _keys(conditions: Any) -> set[str]:
+    blocks = conditions.values() if isinstance(conditions, dict) else []
+    return {str(key).lower() for block in blocks if isinstance(block, dict) for key in block}
+
+
+def _conditions(conditions: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{operator} {key}={','.join(str(v) for v in _as_list(value))}"
+        for operator, block in conditions.items()
+        for key, value in (block.items() if isinstance(block, dict) else [("?", block)])
+    )
+
+
+def _who(grant: Grant) -> str:
+    if grant.principal_type in ("*", ""):
+        return grant.principal
+    return f"{grant.principal_type}:{grant.principal}"
+
+
+def _short(arn: str) -> str:
+    """pool/pool-..., phone-number/phone-...: the account and region are the same on every row."""
+    return arn.split(":", 5)[-1]
+
+
+def _label(text: str) -> str:
+    """Text safe inside a quoted Mermaid label (entity codes for what would end or break it)."""
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("|", "#124;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return text
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return f"{error.operation_name} answered {error.response.get('Error', {}).get('Code', 'an error')}"
+    return str(error).replace("\n", " ")
+
+
+def _hex(text: str, digits: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:digits]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
