@@ -3,11 +3,14 @@ outside the repository, function code included."""
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import subprocess
 import sys
 import sysconfig
 import textwrap
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,84 @@ def test_wheel_installs_and_synthesizes_outside_the_repo(wheel: Path, tmp_path: 
     (asset,) = (user_app / "out").glob("asset.*")
     assert (asset / "index.py").is_file() and (asset / "crhelper" / "resource_helper.py").is_file()
     assert not list(asset.rglob("__pycache__"))
+
+
+def test_the_wheel_is_typed_so_a_users_mypy_checks_calls_into_shared_sms(wheel: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        assert "shared_sms/py.typed" in archive.namelist()
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    site = Path(
+        subprocess.check_output(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", str(site), str(wheel)],
+        check=True,
+    )
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # aws-cdk-lib from this environment
+    user_file = tmp_path / "user_stack.py"
+    user_file.write_text(
+        textwrap.dedent("""
+        import aws_cdk as cdk
+        from shared_sms import PhoneNumber, ResourceShare
+
+        stack = cdk.Stack(cdk.App(), "UserStack")
+        number = PhoneNumber.from_phone_number_arn(stack, "N", "arn:aws:sms-voice:us-east-1:1:phone-number/p")
+        share: ResourceShare = number.share_with_organizational_unit("arn:aws:organizations::1:ou/o-1/ou-1")
+        ResourceShare(stack, "S", resources=[number], allow_external_principals="no")  # a str for a bool
+    """)
+    )
+    # aws-cdk-lib's own types take a minute to check: skip them, check shared_sms's.
+    (tmp_path / "mypy.ini").write_text("[mypy]\n[mypy-aws_cdk.*,constructs.*,jsii.*]\nfollow_imports = skip\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--python-executable", str(python), "--no-incremental", str(user_file)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    errors = [line for line in run.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1, run.stdout + run.stderr
+    assert "user_stack.py:8:" in errors[0] and '"allow_external_principals"' in errors[0], errors
+
+
+def test_no_module_of_the_package_imports_one_that_imports_it_back() -> None:
+    """Layers, bottom up: resource types, tokens and stack facts; ownership and checks; the
+    policy function; policies, shares and checks; the resource base; the resources. Imports
+    under TYPE_CHECKING and inside functions count too: they are dependencies a reader follows."""
+    package = ROOT / "constructs" / "shared_sms"
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        is_package = path.name == "__init__.py"
+        base = module.split(".") if is_package else module.split(".")[:-1]
+        targets = graph.setdefault(module, set())
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                anchor = base[: len(base) - (node.level - 1)]
+                target = ".".join(anchor + ([node.module] if node.module else []))
+                names = [f"{target}.{alias.name}" for alias in node.names]
+                targets.update(name for name in names if _is_module(package, name)) if not node.module else None
+                targets.add(target)
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                for name in [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]:
+                    if name and name.startswith("shared_sms"):
+                        targets.add(name)
+    for module in graph:
+        graph[module] = {t for t in graph[module] if t in graph and t != module}
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as error:
+        pytest.fail(f"import cycle: {' -> '.join(error.args[1])}")
+    assert order.index("shared_sms.resource_types") < order.index("shared_sms.policy_function")
+    assert order.index("shared_sms.policy_function") < order.index("shared_sms.resource_policy")
+    assert order.index("shared_sms.resource_policy") < order.index("shared_sms.base") < order.index("shared_sms.pool")
+
+
+def _is_module(package: Path, dotted: str) -> bool:
+    relative = Path(*dotted.split(".")[1:])
+    return (package / relative).with_suffix(".py").exists() or (package / relative / "__init__.py").exists()

@@ -10,23 +10,22 @@ removes them), so that is an error naming both and the fix.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
 
 from aws_cdk import Annotations, Stack
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 from .ownership import created_resource_of, is_deploy_time
-
-if TYPE_CHECKING:
-    from .resource_policy import ResourcePolicy
+from .shareable import Shareable
 
 _ROOTS: weakref.WeakKeyDictionary[Stack, IConstruct] = weakref.WeakKeyDictionary()
-_BY_APP: weakref.WeakKeyDictionary[IConstruct, dict[str, list[ResourcePolicy]]] = weakref.WeakKeyDictionary()
+# app -> ARN (or created resource) -> (policy construct, its OnExistingPolicy mode)
+_BY_APP: weakref.WeakKeyDictionary[IConstruct, dict[str, list[tuple[Construct, str]]]] = weakref.WeakKeyDictionary()
 MERGE = "MERGE"
 
 
-def register_in_app(policy: ResourcePolicy) -> None:
-    arn = policy.resource.resource_arn
+def register_in_app(policy: Construct, *, resource: Shareable, mode: str) -> None:
+    """Record that ``policy`` (a ResourcePolicy in ``mode``) writes ``resource``'s policy."""
+    arn = resource.resource_arn
     if is_deploy_time(arn):
         created = created_resource_of(arn)
         if created is None:
@@ -34,16 +33,16 @@ def register_in_app(policy: ResourcePolicy) -> None:
         key, arn = f"created:{created.node.path}", created.node.path
     else:
         key = arn
-    stack = policy.resource.own_stack
+    stack = resource.own_stack
     root = _ROOTS.get(stack)
     if root is None:
         root = _ROOTS[stack] = stack.node.root
     others = _BY_APP.setdefault(root, {}).setdefault(key, [])
-    for other in others:
-        if policy.on_existing_policy != MERGE or other.on_existing_policy != MERGE:
+    for other, other_mode in others:
+        if mode != MERGE or other_mode != MERGE:
             raise ValueError(
-                f"{policy.node.path} ({policy.on_existing_policy}) and {other.node.path} "
-                f"({other.on_existing_policy}) both write the resource policy of {arn}; with FAIL or "
+                f"{policy.node.path} ({mode}) and {other.node.path} "
+                f"({other_mode}) both write the resource policy of {arn}; with FAIL or "
                 'REPLACE they would undo each other at deploy time: use on_existing_policy="MERGE" in '
                 "both (each stack then owns only its own statements), or keep the statements in one stack"
             )
@@ -53,4 +52,4 @@ def register_in_app(policy: ResourcePolicy) -> None:
                 f"stack {Stack.of(two).node.path} ({two.node.path}) also writes statements to the policy of "
                 f"{arn}; both MERGE, so each keeps its own statements beside the other's",
             )
-    others.append(policy)
+    others.append((policy, mode))

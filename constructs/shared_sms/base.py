@@ -10,11 +10,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .ownership import ANOTHER, LOOKUP_PLACEHOLDER, UNKNOWN, ownership_of
-from .policy_function import StackFacts
 from .resource_policy import ResourcePolicy
 from .resource_share import ResourceShare, check_organization_arn, check_ou_arn, default_share
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
 from .shared_check import SharedResourceCheck
+from .stack_facts import StackFacts
 from .tokens import is_unresolved
 
 

@@ -12,15 +12,13 @@ ARNs known only at deploy time").
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import CfnResource, Reference, Stack, Tokenization
 
-from .policy_function import StackFacts
+from .shareable import Shareable
+from .stack_facts import StackFacts
 from .tokens import is_unresolved
-
-if TYPE_CHECKING:
-    from .base import SmsResourceBase
 
 THIS, ANOTHER, UNKNOWN = "this", "another", "unknown"
 # What ssm.StringParameter.value_from_lookup (and other context lookups) return before the
@@ -105,7 +103,7 @@ def _render(value: Any) -> str | None:
     return None
 
 
-def placement_problems(stack: Stack, resource: SmsResourceBase) -> list[tuple[str, str, str]]:
+def placement_problems(stack: Stack, resource: Shareable) -> list[tuple[str, str, str]]:
     """``(part, resource's value, stack's value)`` for the region and account, where both are
     known and differ: only the owner, in the resource's region, writes its policy or shares it."""
     arn = resource.resource_arn

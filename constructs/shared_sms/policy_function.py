@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import weakref
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import jsii
 from aws_cdk import (
     Acknowledgment,
     ArnFormat,
     Duration,
-    IStableAnyProducer,
     Lazy,
     RemovalPolicy,
     Stack,
@@ -28,15 +25,12 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from .function_code import ASSET_EXCLUDES, function_code_dir
 from .resource_types import ALL_TYPES, SmsResourceType
+from .stack_facts import Producer, StackFacts
 from .tokens import is_unresolved
-
-if TYPE_CHECKING:
-    from .resource_policy import ResourcePolicy
 
 FUNCTION_ID = "SharedSmsPolicyFunction"
 FUNCTION_TIMEOUT = Duration.minutes(5)
@@ -64,42 +58,6 @@ DESCRIBE_ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class StackFacts:
-    """A stack's account, region and partition, read once: every jsii read is a round trip to Node."""
-
-    account: str
-    region: str
-    partition: str | None  # None when the region is only known at deploy time
-
-    @classmethod
-    def of(cls, scope: Construct) -> StackFacts:
-        return cls.of_stack(Stack.of(scope))
-
-    @classmethod
-    def of_stack(cls, stack: Stack) -> StackFacts:
-        facts = _FACTS.get(stack)
-        if facts is None:
-            region = stack.region
-            partition = None if is_unresolved(region) else RegionInfo.get(region).partition
-            facts = _FACTS[stack] = cls(stack.account, region, partition)
-        return facts
-
-
-_FACTS: weakref.WeakKeyDictionary[Stack, StackFacts] = weakref.WeakKeyDictionary()
-
-
-@jsii.implements(IStableAnyProducer)
-class Producer:
-    """Adapts a Python callable to ``Lazy.any``: the value is computed at synth time."""
-
-    def __init__(self, produce: Any) -> None:
-        self._produce = produce
-
-    def produce(self) -> Any:
-        return self._produce()
-
-
 class PolicyFunction(Construct):
     """Stack singleton: the function, its role, its log group, and the ARN registry."""
 
@@ -125,7 +83,7 @@ class PolicyFunction(Construct):
         self._stack = Stack.of(self)
         facts = StackFacts.of(self)
         self.account, self.region, self.partition = facts.account, facts.region, facts.partition
-        self._policies: dict[str, ResourcePolicy] = {}
+        self._policies: dict[str, Construct] = {}  # the stack's ResourcePolicy per ARN
         # type -> ARNs by key, in registration order, of the policies this function writes.
         self._listed: dict[str, dict[str, str]] = {t.name: {} for t in ALL_TYPES}
         self._patterns: set[str] = set()
@@ -181,10 +139,10 @@ class PolicyFunction(Construct):
         """A key that is equal for two ARNs when CloudFormation would resolve them equally."""
         return json.dumps(self._stack.resolve(arn), sort_keys=True) if is_unresolved(arn) else arn
 
-    def find_policy(self, arn: str) -> ResourcePolicy | None:
+    def find_policy(self, arn: str) -> Construct | None:
         return self._policies.get(self.arn_key(arn))
 
-    def register(self, policy: ResourcePolicy, resource_type: SmsResourceType, arn: str) -> None:
+    def register(self, policy: Construct, resource_type: SmsResourceType, arn: str) -> None:
         key = self.arn_key(arn)
         existing = self._policies.get(key)
         if existing is not None:

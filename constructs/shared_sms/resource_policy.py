@@ -6,7 +6,7 @@ import hashlib
 import json
 import weakref
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import jsii
 from aws_cdk import Annotations, CfnResource, Lazy, RemovalPolicy, Stack
@@ -16,11 +16,10 @@ from constructs import Construct, IValidation
 from .app_registry import register_in_app
 from .ownership import created_resource_of, is_deploy_time, placement_problems
 from .policy_checks import MAX_POLICY_CHARS, action_warnings, check_policy, estimated_policy_chars
-from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction, Producer
+from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction
+from .shareable import Shareable
+from .stack_facts import Producer
 from .tokens import contains_intrinsic, inline_partition, is_unresolved
-
-if TYPE_CHECKING:
-    from .base import SmsResourceBase
 
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
 POLICIES_ID = "SharedSmsPolicies"  # where policies are created on first use
@@ -76,7 +75,7 @@ class ResourcePolicy(Construct):
         scope: Construct,
         id: str,
         *,
-        resource: SmsResourceBase,
+        resource: Shareable,
         policy_document: iam.PolicyDocument | None = None,
         on_existing_policy: OnExistingPolicy | str = OnExistingPolicy.MERGE,
         allow_public: bool = False,
@@ -97,7 +96,7 @@ class ResourcePolicy(Construct):
         self._rendered_cache: Any = None
         self._function = function = PolicyFunction.of(self)
         function.register(self, resource.resource_type, resource.resource_arn)
-        register_in_app(self)
+        register_in_app(self, resource=resource, mode=mode.value)
         if policy_document is not None:
             # Copied statement by statement: the caller's document stays as it was.
             self.add_statements(*_statements_of(policy_document))
@@ -136,13 +135,13 @@ class ResourcePolicy(Construct):
         return self._function.stack.to_json_string(self.document)
 
     @classmethod
-    def existing_for(cls, resource: SmsResourceBase) -> ResourcePolicy | None:
+    def existing_for(cls, resource: Shareable) -> ResourcePolicy | None:
         """The stack's policy for ``resource``'s ARN, if one was created (creates nothing)."""
         function = PolicyFunction.existing_in(resource.own_stack)
-        return function.find_policy(resource.resource_arn) if function is not None else None
+        return cast(ResourcePolicy | None, function.find_policy(resource.resource_arn) if function else None)
 
     @classmethod
-    def for_resource(cls, resource: SmsResourceBase) -> ResourcePolicy:
+    def for_resource(cls, resource: Shareable) -> ResourcePolicy:
         """The stack's policy for ``resource``'s ARN, created on first use at
         ``<stack>/SharedSmsPolicies/<id>``, whichever construct of the ARN asked first (so
         reordering calls keeps its logical id). ``<id>``: ``<type>-<id>`` of a literal ARN,
@@ -218,7 +217,7 @@ def _statements_of(document: iam.PolicyDocument) -> list[iam.PolicyStatement]:
     return [iam.PolicyStatement.from_json(statement) for statement in rendered.get("Statement", [])]
 
 
-def _check_placement(scope: Construct, id: str, resource: SmsResourceBase) -> None:
+def _check_placement(scope: Construct, id: str, resource: Shareable) -> None:
     """One policy per ARN, in the resource's stack: say how to fix it before building anything."""
     if Stack.of(scope) is not resource.own_stack:
         raise ValueError(

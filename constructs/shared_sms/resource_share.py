@@ -13,7 +13,7 @@ import json
 import re
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import jsii
 from aws_cdk import Annotations, Lazy, Stack
@@ -21,11 +21,9 @@ from aws_cdk import aws_ram as ram
 from constructs import Construct, IValidation
 
 from .ownership import ANOTHER, placement_problems
-from .policy_function import Producer
+from .shareable import Shareable
+from .stack_facts import Producer
 from .tokens import is_unresolved
-
-if TYPE_CHECKING:
-    from .base import SmsResourceBase
 
 DEFAULT_SHARES_ID = "SharedSmsResourceShares"  # where share_with_organization(...) puts its shares
 
@@ -108,7 +106,7 @@ class ResourceShare(Construct):
         scope: Construct,
         id: str,
         *,
-        resources: Sequence[SmsResourceBase] = (),
+        resources: Sequence[Shareable] = (),
         principals: Sequence[str] = (),
         allow_external_principals: bool = False,
         resource_share_name: str | None = None,
@@ -116,7 +114,7 @@ class ResourceShare(Construct):
         super().__init__(scope, id)
         self._stack = Stack.of(self)
         self.allow_external_principals = allow_external_principals
-        self._resources: dict[str, SmsResourceBase] = {}
+        self._resources: dict[str, Shareable] = {}
         self._principals: dict[str, str] = {}
         self._resource = ram.CfnResourceShare(
             self,
@@ -136,14 +134,14 @@ class ResourceShare(Construct):
         return self._resource.attr_arn
 
     @property
-    def resources(self) -> list[SmsResourceBase]:
+    def resources(self) -> list[Shareable]:
         return list(self._resources.values())
 
     @property
     def principals(self) -> list[str]:
         return list(self._principals.values())
 
-    def add_resources(self, *resources: SmsResourceBase) -> None:
+    def add_resources(self, *resources: Shareable) -> None:
         """Share more resources; each must belong to this stack's account and region."""
         for resource in resources:
             if resource.ownership == ANOTHER:
@@ -159,7 +157,7 @@ class ResourceShare(Construct):
             check_principal(principal)
             self._principals.setdefault(_key(self._stack, principal), principal)
 
-    def shares_with_all(self, resource: SmsResourceBase, principals: Iterable[str]) -> bool:
+    def shares_with_all(self, resource: Shareable, principals: Iterable[str]) -> bool:
         """Whether this share gives ``resource`` to every one of ``principals``."""
         return _key(self._stack, resource.resource_arn) in self._resources and set(principals) <= set(self._principals)
 
@@ -202,7 +200,7 @@ class ResourceShare(Construct):
                 )
 
 
-def default_share(resource: SmsResourceBase, principal: str) -> ResourceShare:
+def default_share(resource: Shareable, principal: str) -> ResourceShare:
     """The share of ``resource``'s stack for ``principal``, created on first use.
 
     One share per principal, not one per stack: a share gives every resource in it to

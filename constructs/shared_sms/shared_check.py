@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aws_cdk import CfnResource
 from constructs import Construct
 
 from .ownership import THIS
-from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction, StackFacts
-
-if TYPE_CHECKING:
-    from .base import SmsResourceBase
+from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction
+from .shareable import Shareable
+from .stack_facts import StackFacts
 
 RESOURCE_TYPE = "Custom::SmsSharedResourceCheck"
 
@@ -28,7 +25,7 @@ class SharedResourceCheck(Construct):
     :param resource: an imported pool, phone number, sender ID or opt-out list of another account.
     """
 
-    def __init__(self, scope: Construct, id: str, *, resource: SmsResourceBase) -> None:
+    def __init__(self, scope: Construct, id: str, *, resource: Shareable) -> None:
         super().__init__(scope, id)
         arn = resource.resource_arn
         if resource.ownership == THIS:
