@@ -14,7 +14,7 @@ from .resource_policy import ResourcePolicy
 from .resource_share import ResourceShare, check_organization_arn, check_ou_arn, default_share
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
 from .shared_check import SharedResourceCheck
-from .stack_facts import StackFacts
+from .stack_facts import StackFacts, literal_principal, literal_values, stack_of
 from .tokens import is_unresolved
 
 
@@ -63,6 +63,14 @@ class SmsResourceBase(Resource):
         is unknown at synth time, the policy must be asked for explicitly (``owned=True``
         on the import, or a ``ResourcePolicy`` of your own), else this raises.
         """
+        policy = self._writable_policy()
+        if policy is None:
+            return iam.AddToResourcePolicyResult(statement_added=False)
+        policy.add_statements(statement)
+        return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
+
+    def _writable_policy(self) -> ResourcePolicy | None:
+        """The policy to add to; None (and a warning) for another account's resource."""
         if self.owned_by_another_account:
             owner = self.env.account
             Annotations.of(self).add_warning_v2(
@@ -71,25 +79,36 @@ class SmsResourceBase(Resource):
                 + ("another account" if is_unresolved(owner) else f"account {owner}")
                 + ": its resource policy can only be changed from a stack in that account; the statement was not added",
             )
-            return iam.AddToResourcePolicyResult(statement_added=False)
+            return None
         if not self._may_write_policy():
             raise ValueError(self._unknown_owner_message())
-        policy = ResourcePolicy.for_resource(self)
-        policy.add_statements(statement)
-        return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
+        return ResourcePolicy.for_resource(self)
 
     def share_with(self, *principals: iam.IPrincipal) -> iam.AddToResourcePolicyResult:
         """Share with other accounts: they may use it as DOMAIN.md describes for the type
         (send through numbers and sender IDs, view pools, use opt-out lists)."""
         if not principals:
             raise ValueError(f"share_with needs at least one principal for {self.node.path}")
-        return self.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=[f"sms-voice:{a}" for a in self.resource_type.share_actions],
-                principals=list(principals),
-                resources=[self.resource_arn],
+        actions = [f"sms-voice:{a}" for a in self.resource_type.share_actions]
+        facts = StackFacts.of_stack(self.own_stack)
+        rendered = literal_principal(principals, facts)
+        if rendered is None:  # a principal only CDK knows how to render
+            return self.add_to_resource_policy(
+                iam.PolicyStatement(actions=actions, principals=list(principals), resources=[self.resource_arn])
             )
+        # The statement CDK would render, built without a round trip to Node per part.
+        policy = self._writable_policy()
+        if policy is None:
+            return iam.AddToResourcePolicyResult(statement_added=False)
+        policy._add_literal(
+            {
+                "Action": literal_values(actions, facts),
+                "Effect": "Allow",
+                "Principal": rendered,
+                "Resource": self.resource_arn,
+            }
         )
+        return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
 
     def share_with_organization(self, organization_arn: str) -> ResourceShare:
         """Share with every account of an AWS Organizations organization through AWS RAM
@@ -197,8 +216,9 @@ def environment_of(arn: str) -> str | None:
     return None if arn.startswith(LOOKUP_PLACEHOLDER) else arn
 
 
-def finish_import(imported: _Imported, *, verify_shared: bool, owned: bool | None) -> _Imported:
+def finish_import(imported: _Imported, *, scope: Construct, verify_shared: bool, owned: bool | None) -> _Imported:
     """What every ``from_*_arn`` does after setting the attributes."""
+    imported.__dict__["_own_stack"] = stack_of(scope)  # the import's stack is its scope's
     imported._owner = None if owned is None else ("this" if owned else "another")
     if verify_shared:
         imported.verify_shared()

@@ -75,4 +75,4 @@ class OptOutList(OptOutListBase):
         (name,) = arn_parts(scope, opt_out_list_arn, OPT_OUT_LIST)
         imported = OptOutListBase(scope, id, environment_from_arn=environment_of(opt_out_list_arn))
         imported._arn, imported._name = opt_out_list_arn, name
-        return finish_import(imported, verify_shared=verify_shared, owned=owned)
+        return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

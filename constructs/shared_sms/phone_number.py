@@ -97,4 +97,4 @@ class PhoneNumber(PhoneNumberBase):
         (phone_number_id,) = arn_parts(scope, phone_number_arn, PHONE_NUMBER)
         imported = PhoneNumberBase(scope, id, environment_from_arn=environment_of(phone_number_arn))
         imported._arn, imported._id = phone_number_arn, phone_number_id
-        return finish_import(imported, verify_shared=verify_shared, owned=owned)
+        return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

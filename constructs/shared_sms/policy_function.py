@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Callable
 from typing import Any
 
+import jsii
 from aws_cdk import (
     Acknowledgment,
     ArnFormat,
@@ -25,7 +27,7 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from .function_code import ASSET_EXCLUDES, function_code_dir
 from .resource_types import ALL_TYPES, SmsResourceType
@@ -63,7 +65,10 @@ class PolicyFunction(Construct):
 
     @classmethod
     def of(cls, scope: Construct) -> PolicyFunction:
-        stack = Stack.of(scope)
+        return cls.of_stack(Stack.of(scope))
+
+    @classmethod
+    def of_stack(cls, stack: Stack) -> PolicyFunction:
         existing = _BY_STACK.get(stack)
         if existing is not None:
             return existing
@@ -88,6 +93,9 @@ class PolicyFunction(Construct):
         self._listed: dict[str, dict[str, str]] = {t.name: {} for t in ALL_TYPES}
         self._patterns: set[str] = set()
         self._checked: set[str] = set()  # types a shared-resource check lists
+        # One validation for every policy of the stack (one per policy costs round trips to Node).
+        self._problems: list[Callable[[], list[str]]] = []
+        self.node.add_validation(_Problems(self._problems))
 
         log_group = logs.LogGroup(
             self,
@@ -142,7 +150,10 @@ class PolicyFunction(Construct):
     def find_policy(self, arn: str) -> Construct | None:
         return self._policies.get(self.arn_key(arn))
 
-    def register(self, policy: Construct, resource_type: SmsResourceType, arn: str) -> None:
+    def register(
+        self, policy: Construct, resource_type: SmsResourceType, arn: str, problems: Callable[[], list[str]]
+    ) -> None:
+        """Record ``policy`` as the writer of ``arn``; ``problems`` runs when the app is validated."""
         key = self.arn_key(arn)
         existing = self._policies.get(key)
         if existing is not None:
@@ -152,6 +163,7 @@ class PolicyFunction(Construct):
                 "so that one custom resource owns the ARN"
             )
         self._policies[key] = policy
+        self._problems.append(problems)
         self._list(resource_type, key, arn)
 
     def _list(self, resource_type: SmsResourceType, key: str, arn: str) -> None:
@@ -238,6 +250,15 @@ class PolicyFunction(Construct):
 def _chars(listed: dict[str, str]) -> int:
     """What listing these ARNs costs in the rendered policy (quotes and comma included)."""
     return sum((TOKEN_ARN_CHARS if is_unresolved(arn) else len(arn)) + 3 for arn in listed.values())
+
+
+@jsii.implements(IValidation)
+class _Problems:
+    def __init__(self, checks: list[Callable[[], list[str]]]) -> None:
+        self._checks = checks
+
+    def validate(self) -> list[str]:
+        return [problem for check in self._checks for problem in check()]
 
 
 def _nag_name(resolved: Any) -> str:

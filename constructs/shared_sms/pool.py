@@ -101,4 +101,4 @@ class Pool(PoolBase):
         (pool_id,) = arn_parts(scope, pool_arn, POOL)
         imported = PoolBase(scope, id, environment_from_arn=environment_of(pool_arn))
         imported._arn, imported._id = pool_arn, pool_id
-        return finish_import(imported, verify_shared=verify_shared, owned=owned)
+        return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

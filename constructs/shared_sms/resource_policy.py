@@ -8,10 +8,9 @@ import weakref
 from enum import StrEnum
 from typing import Any, cast
 
-import jsii
 from aws_cdk import Annotations, CfnResource, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from .app_registry import register_in_app
 from .ownership import created_resource_of, is_deploy_time, placement_problems
@@ -19,7 +18,7 @@ from .policy_checks import MAX_POLICY_CHARS, action_warnings, check_policy, esti
 from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction
 from .shareable import Shareable
 from .stack_facts import Producer
-from .tokens import contains_intrinsic, inline_partition, is_unresolved
+from .tokens import contains_intrinsic, contains_token, inline_partition, is_unresolved
 
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
 POLICIES_ID = "SharedSmsPolicies"  # where policies are created on first use
@@ -41,15 +40,6 @@ class OnExistingPolicy(StrEnum):
     """Fail the deployment and leave the policy unchanged."""
     REPLACE = "REPLACE"
     """Overwrite them; they are not restored when this policy is deleted."""
-
-
-@jsii.implements(IValidation)
-class _PolicyValidation:
-    def __init__(self, policy: ResourcePolicy) -> None:
-        self._policy = policy
-
-    def validate(self) -> list[str]:
-        return self._policy._problems()
 
 
 class ResourcePolicy(Construct):
@@ -80,6 +70,7 @@ class ResourcePolicy(Construct):
         on_existing_policy: OnExistingPolicy | str = OnExistingPolicy.MERGE,
         allow_public: bool = False,
         removal_policy: RemovalPolicy | None = None,
+        _placed: bool = False,
     ) -> None:
         try:
             mode = OnExistingPolicy(on_existing_policy)
@@ -87,15 +78,19 @@ class ResourcePolicy(Construct):
             raise ValueError(
                 f"on_existing_policy must be 'MERGE', 'FAIL' or 'REPLACE', got {on_existing_policy!r}"
             ) from None
-        _check_placement(scope, id, resource)  # before anything joins the construct tree
+        if not _placed:
+            _check_placement(scope, id, resource)  # before anything joins the construct tree
         super().__init__(scope, id)
         self.on_existing_policy = mode
         self.resource = resource
         self.allow_public = allow_public
-        self.document = iam.PolicyDocument()
+        # Statements shared_sms builds itself stay plain Python data (no round trips to
+        # Node) until a PolicyStatement joins them: then all of them move to `document`.
+        self._literal: list[dict[str, Any]] = []
+        self._document: iam.PolicyDocument | None = None
         self._rendered_cache: Any = None
-        self._function = function = PolicyFunction.of(self)
-        function.register(self, resource.resource_type, resource.resource_arn)
+        self._function = function = PolicyFunction.of_stack(resource.own_stack)
+        function.register(self, resource.resource_type, resource.resource_arn, problems=self._problems)
         register_in_app(self, resource=resource, mode=mode.value)
         if policy_document is not None:
             # Copied statement by statement: the caller's document stays as it was.
@@ -113,14 +108,42 @@ class ResourcePolicy(Construct):
         self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
         if removal_policy is not None:
             self._resource.apply_removal_policy(removal_policy)
-        self.node.add_validation(_PolicyValidation(self))
+
+    @property
+    def document(self) -> iam.PolicyDocument:
+        """The policy's statements as an ``iam.PolicyDocument``."""
+        if self._document is None:
+            self._document = iam.PolicyDocument(statements=[iam.PolicyStatement.from_json(s) for s in self._literal])
+            self._literal = []
+        return self._document
+
+    def _add_literal(self, statement: dict[str, Any]) -> None:
+        """Add a statement given as CloudFormation JSON with literal keys (values may be tokens).
+
+        The first one stays Python data; with more, CDK's document renders them, so that
+        its rules (``@aws-cdk/aws-iam:minimizePolicies`` merging) apply as for any statement.
+        """
+        if self._document is None and not self._literal:
+            self._literal.append(statement)
+        else:
+            self.document.add_statements(iam.PolicyStatement.from_json(statement))
+
+    def _literal_document(self) -> dict[str, Any]:
+        """The document as CDK renders it: keys sorted, Statement before Version."""
+        return {"Statement": self._literal, "Version": "2012-10-17"}
 
     def _rendered(self) -> Any:
         """The document as CloudFormation JSON, with the partition inlined where the stack's
         region pins it. Computed once, at synth time, after every statement was added."""
         if self._rendered_cache is None:
             function = self._function
-            self._rendered_cache = inline_partition(function.stack.resolve(self.document), function.partition)
+            if self._document is not None:
+                resolved = function.stack.resolve(self._document)
+            elif self._literal and contains_token(self._literal):
+                resolved = function.stack.resolve(self._literal_document())
+            else:
+                resolved = self._literal_document() if self._literal else None
+            self._rendered_cache = inline_partition(resolved, function.partition)
         return self._rendered_cache
 
     def _policy_json(self) -> Any:
@@ -132,7 +155,9 @@ class ResourcePolicy(Construct):
         # Deploy-time values: hand CDK the unresolved token, so that its reference finder
         # sees values from other stacks and turns them into exports, imports and a stack
         # dependency (resolving here would bake in the other stack's logical ids).
-        return self._function.stack.to_json_string(self.document)
+        return self._function.stack.to_json_string(
+            self._document if self._document is not None else self._literal_document()
+        )
 
     @classmethod
     def existing_for(cls, resource: Shareable) -> ResourcePolicy | None:
@@ -155,7 +180,7 @@ class ResourcePolicy(Construct):
         if container is None:
             found = stack.node.try_find_child(POLICIES_ID)
             container = _CONTAINERS[stack] = cast(Construct, found) if found else Construct(stack, POLICIES_ID)
-        return cls(container, _policy_id(stack, arn), resource=resource)
+        return cls(container, _policy_id(stack, arn), resource=resource, _placed=True)
 
     def add_statements(self, *statements: iam.PolicyStatement) -> None:
         """Add statements; one without a ``Resource`` gets the resource's ARN."""
@@ -179,7 +204,8 @@ class ResourcePolicy(Construct):
         return self._resource.get_att("PolicySha256").to_string()
 
     def _problems(self) -> list[str]:
-        errors = [f"{self.node.path}: {e}" for e in self.document.validate_for_resource_policy()]
+        document = self._document  # literal statements are well-formed by construction
+        errors = [f"{self.node.path}: {e}" for e in (document.validate_for_resource_policy() if document else [])]
         arn = self.resource.resource_arn
         errors += [
             f"{self.node.path}: {e}"

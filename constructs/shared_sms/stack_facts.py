@@ -3,12 +3,15 @@ computed by Python callables. The bottom layer, with ``tokens`` and ``resource_t
 
 from __future__ import annotations
 
+import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import IStableAnyProducer, Stack
+from aws_cdk import Aws, FeatureFlags, IStableAnyProducer, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
@@ -22,6 +25,8 @@ class StackFacts:
     account: str
     region: str
     partition: str | None  # None when the region is only known at deploy time
+    minimize_policies: bool = False
+    """``@aws-cdk/aws-iam:minimizePolicies``: CDK then sorts a statement's values."""
 
     @classmethod
     def of(cls, scope: Construct) -> StackFacts:
@@ -33,7 +38,8 @@ class StackFacts:
         if facts is None:
             region = stack.region
             partition = None if is_unresolved(region) else RegionInfo.get(region).partition
-            facts = _FACTS[stack] = cls(stack.account, region, partition)
+            minimize = FeatureFlags.of(stack).is_enabled("@aws-cdk/aws-iam:minimizePolicies") is True
+            facts = _FACTS[stack] = cls(stack.account, region, partition, minimize)
         return facts
 
 
@@ -49,3 +55,36 @@ class Producer:
 
     def produce(self) -> Any:
         return self._produce()
+
+
+_STACKS: weakref.WeakKeyDictionary[Construct, Stack] = weakref.WeakKeyDictionary()
+
+
+def stack_of(scope: Construct) -> Stack:
+    """``Stack.of(scope)``, without a round trip when ``scope`` is a stack or was asked before."""
+    if isinstance(scope, Stack):
+        return scope
+    stack = _STACKS.get(scope)
+    if stack is None:
+        stack = _STACKS[scope] = Stack.of(scope)
+    return stack
+
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+def literal_principal(principals: Sequence[Any], facts: StackFacts) -> dict[str, Any] | None:
+    """``{"AWS": ...}`` as CDK renders these principals in a statement, when every one is an
+    ``iam.AccountPrincipal`` of a literal account (one read each); None for anything else."""
+    if not principals or any(type(p) is not iam.AccountPrincipal for p in principals):
+        return None
+    accounts = [p.account_id for p in principals]
+    if not all(isinstance(a, str) and _ACCOUNT.match(a) for a in accounts) or len(set(accounts)) < len(accounts):
+        return None
+    arns = [f"arn:{facts.partition or Aws.PARTITION}:iam::{account}:root" for account in accounts]
+    return {"AWS": arns[0] if len(arns) == 1 else sorted(arns) if facts.minimize_policies else arns}
+
+
+def literal_values(values: list[str], facts: StackFacts) -> str | list[str]:
+    """A statement's list of literal strings as CDK renders it: one alone, sorted when minimizing."""
+    return values[0] if len(values) == 1 else sorted(values) if facts.minimize_policies else values

@@ -37,6 +37,17 @@ def inline_partition(value: Any, partition: str | None) -> Any:
     return {key: inline_partition(item, partition) for key, item in value.items()}
 
 
+def contains_token(value: Any) -> bool:
+    """Whether a string anywhere in ``value`` (dicts, lists) is an unresolved token."""
+    if isinstance(value, str):
+        return is_unresolved(value)
+    if isinstance(value, dict):
+        return any(contains_token(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_token(item) for item in value)
+    return False
+
+
 def contains_intrinsic(value: Any) -> bool:
     if is_intrinsic(value):
         return True

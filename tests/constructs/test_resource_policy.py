@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -10,7 +11,18 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
 
 from shared_sms import OnExistingPolicy, OptOutList, PhoneNumber, Pool, ResourcePolicy, SenderId
-from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OPT_OUT_ARN, OWNER, POOL_ARN, SENDER_ARN, new_stack, policies
+from shared_sms.resource_types import PHONE_NUMBER
+from tests.constructs.helpers import (
+    CONSUMER,
+    NUMBER_ARN,
+    OPT_OUT_ARN,
+    OWNER,
+    POOL_ARN,
+    REGION,
+    SENDER_ARN,
+    new_stack,
+    policies,
+)
 
 
 def test_share_with_two_accounts_and_sns_yields_one_policy() -> None:
@@ -302,3 +314,36 @@ def test_warns_when_a_policy_takes_more_than_half_the_limit() -> None:
     small.share_with(iam.AccountPrincipal(CONSUMER))
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("half|two copies"))
     assert [w.id for w in warnings] == [f"/TestStack/SharedSmsPolicies/phone-number-{NUMBER_ARN.rsplit('/', 1)[1]}"]
+
+
+@pytest.mark.parametrize("minimize", [True, False], ids=["minimize", "no-minimize"])
+@pytest.mark.parametrize("env", ["literal", "agnostic"])
+@pytest.mark.parametrize(
+    "calls",
+    [[["444455556666"]], [["444455556666", "777788889999"]], [["444455556666"], ["777788889999"]]],
+    ids=["one-account", "two-accounts", "two-calls"],
+)
+def test_share_with_renders_exactly_what_a_policy_statement_renders(
+    calls: list[list[str]], env: str, minimize: bool
+) -> None:
+    """share_with builds its statement as Python data (no round trips to Node): the template
+    must be the one CDK renders for the same PolicyStatement, whatever the feature flags."""
+
+    def synth(fast: bool) -> dict[str, Any]:
+        app = cdk.App(context={"@aws-cdk/aws-iam:minimizePolicies": minimize})
+        environment = cdk.Environment(account=OWNER, region=REGION) if env == "literal" else None
+        stack = cdk.Stack(app, "S", env=environment)
+        number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN, owned=True)
+        for accounts in calls:
+            principals = [iam.AccountPrincipal(a) for a in accounts]
+            if fast:
+                number.share_with(*principals)
+            else:
+                number.add_to_resource_policy(
+                    iam.PolicyStatement(
+                        actions=[f"sms-voice:{a}" for a in PHONE_NUMBER.share_actions], principals=principals
+                    )
+                )
+        return Template.from_stack(stack).to_json()
+
+    assert synth(fast=True) == synth(fast=False)
