@@ -8,9 +8,9 @@ counted at their longest plausible length by the size check.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
-import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,7 +21,7 @@ from .tokens import is_intrinsic
 
 _ALL_LOWER = {action.lower(): action for action in ALL_ACTIONS}
 _SID = re.compile(r"[A-Za-z0-9]+")
-_ACCOUNT_PRINCIPAL = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
+_ACCOUNT_PRINCIPAL = re.compile(r"(\d{12}|arn:[^:]+:iam::\d{12}:root)")  # with fullmatch
 MAX_SID_CHARS = 64  # decision: IAM documents no limit; the marker adds about 30 more
 # Condition keys that narrow who may call; a '*' principal needs one of them.
 CALLER_KEYS = (
@@ -114,23 +114,66 @@ def check_policy(
 def _too_long(document: dict[str, Any], length: int) -> str:
     """Over the limit: with account principals, say how many fit and what scales further."""
     message = f"the resource policy would be about {length} characters, over the service's limit of {MAX_POLICY_CHARS}"
-    accounts = [
-        entry
-        for statement in _as_list(document.get("Statement"))
-        for key, entries in (statement.get("Principal") if isinstance(statement.get("Principal"), dict) else {}).items()
-        if key == "AWS"
-        for entry in _as_list(entries)
-        if isinstance(entry, str) and _ACCOUNT_PRINCIPAL.match(entry)
-    ]
-    if not accounts:
+    statements = _as_list(document.get("Statement"))
+    count = sum(1 for statement in statements for _ in _account_entries(statement))
+    if not count:
         return f"{message}: merge statements or share with fewer principals per resource"
-    each = sum(len(json.dumps(entry)) + 1 for entry in accounts) / len(accounts)  # quotes and a comma
-    fit = max(0, len(accounts) - math.ceil((length - MAX_POLICY_CHARS) / each))
-    return (
-        f"{message}: it names {len(accounts)} accounts and about {fit} fit. To share with more, share through "
-        "AWS RAM: resource.share_with_organization(org_arn) or share_with_organizational_unit(ou_arn) for a "
-        "whole organization or OU, or a ResourceShare naming the accounts"
+    # The fewest accounts to drop (from the last) for the estimate to fit: statements cost too.
+    low, high = 1, count
+    while low < high:
+        middle = (low + high) // 2
+        if estimated_policy_chars(_without_last_accounts(document, middle)) <= MAX_POLICY_CHARS:
+            high = middle
+        else:
+            low = middle + 1
+    merge = (
+        " (one statement per account costs more than one naming them all: share_with(*principals) in one call)"
+        if len(statements) > 1 and count >= len(statements) / 2
+        else ""
     )
+    return (
+        f"{message}: it names {count} accounts and about {count - low} fit{merge}. To share with more, share "
+        "through AWS RAM: resource.share_with_organization(org_arn) or share_with_organizational_unit(ou_arn) "
+        "for a whole organization or OU, or a ResourceShare naming the accounts"
+    )
+
+
+def _account_entries(statement: Any) -> list[Any]:
+    """The ``Principal.AWS`` entries of a statement that name an account (``:root`` or 12 digits),
+    literal or joined with ``AWS::Partition``."""
+    principal = statement.get("Principal") if isinstance(statement, dict) else None
+    entries = _as_list(principal.get("AWS")) if isinstance(principal, dict) else []
+    return [entry for entry in entries if _ACCOUNT_PRINCIPAL.fullmatch(_joined(entry))]
+
+
+def _joined(entry: Any) -> str:
+    """A string, or a ``Fn::Join`` of strings and pseudo parameters, as text (pseudo parameters as ``x``)."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and set(entry) == {"Fn::Join"} and isinstance(entry["Fn::Join"], list):
+        separator, parts = (entry["Fn::Join"] + [None, None])[:2]
+        if isinstance(separator, str) and isinstance(parts, list):
+            return separator.join(p if isinstance(p, str) else "x" if is_intrinsic(p) else "\x00" for p in parts)
+    return ""
+
+
+def _without_last_accounts(document: dict[str, Any], drop: int) -> dict[str, Any]:
+    """The document with its last ``drop`` account principals removed (and statements left with none)."""
+    statements = copy.deepcopy(_as_list(document.get("Statement")))
+    for statement in reversed(statements):
+        if drop <= 0:
+            break
+        accounts = _account_entries(statement)
+        if not accounts:
+            continue
+        gone = accounts[-drop:]
+        drop -= len(gone)
+        kept = [entry for entry in _as_list(statement["Principal"]["AWS"]) if not any(entry is g for g in gone)]
+        statement["Principal"]["AWS"] = kept
+    kept_statements = [
+        st for st in statements if not (isinstance(st.get("Principal"), dict) and not any(st["Principal"].values()))
+    ]
+    return {**document, "Statement": kept_statements}
 
 
 def _check_statement(
@@ -164,7 +207,7 @@ def _check_statement(
     elif (
         _is_public(principal)
         and statement.get("Effect", "Allow") == "Allow"
-        and not _names_the_caller(statement.get("Condition"))
+        and not names_the_caller(statement.get("Condition"))
         and not allow_public
     ):
         yield (
@@ -235,12 +278,12 @@ def _expand(pattern: str, actions: Iterable[str]) -> list[str]:
 # Operators under which a caller key narrows who may call: positive, and not ...IfExists
 # (a direct call carries no aws:SourceAccount, so IfExists would let it through).
 _NARROWING = re.compile(r"^(ForAnyValue:)?(StringEquals|StringLike|ArnEquals|ArnLike)$", re.I)
-_CALLER_KEYS_LOWER = {key.lower() for key in CALLER_KEYS}
 
 
-def _names_the_caller(condition: Any) -> bool:
-    """Whether a condition narrows the caller: a caller key under a positive operator, with a
+def names_the_caller(condition: Any, keys: Iterable[str] = CALLER_KEYS) -> bool:
+    """Whether a condition narrows the caller: one of ``keys`` under a positive operator, with a
     value that is not empty and not only wildcards."""
+    wanted = {key.lower() for key in keys}
     if not isinstance(condition, dict):
         return False
     for operator, block in condition.items():
@@ -249,6 +292,6 @@ def _names_the_caller(condition: Any) -> bool:
         for key, value in block.items():
             values = [v for v in _as_list(value) if isinstance(v, str) or is_intrinsic(v)]
             narrow = values and all(is_intrinsic(v) or v.strip("*?") for v in values)
-            if str(key).lower() in _CALLER_KEYS_LOWER and narrow:
+            if str(key).lower() in wanted and narrow:
                 return True
     return False

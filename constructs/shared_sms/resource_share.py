@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import cast
 
 import jsii
@@ -27,9 +27,10 @@ from .tokens import is_unresolved
 
 DEFAULT_SHARES_ID = "SharedSmsResourceShares"  # where share_with_organization(...) puts its shares
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ORGANIZATION = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:organization/o-[a-z0-9]{10,32}$")
-_OU = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
+# Matched with fullmatch: "$" would let a trailing newline (a value read from a file) through.
+_ACCOUNT = re.compile(r"\d{12}")
+_ORGANIZATION = re.compile(r"arn:aws[a-z-]*:organizations::\d{12}:organization/(?P<org>o-[a-z0-9]{10,32})")
+_OU = re.compile(r"arn:aws[a-z-]*:organizations::\d{12}:ou/(?P<org>o-[a-z0-9]{10,32})/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}")
 _ORGANIZATION_EXAMPLE = "arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5"
 _OU_EXAMPLE = "arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cdef5678"
 _SHARES: weakref.WeakKeyDictionary[Stack, list[ResourceShare]] = weakref.WeakKeyDictionary()
@@ -42,9 +43,9 @@ def check_principal(principal: str) -> str:
         raise ValueError(
             f"a RAM principal is a string (an account id, an organization ARN or an OU ARN), got {principal!r}"
         )
-    if is_unresolved(principal) or _ACCOUNT.match(principal) or _ORGANIZATION.match(principal):
+    if is_unresolved(principal) or _ACCOUNT.fullmatch(principal) or _ORGANIZATION.fullmatch(principal):
         return principal
-    if _OU.match(principal):
+    if _OU.fullmatch(principal):
         return principal
     if principal.startswith("arn:") and ":organizations::" in principal:
         raise ValueError(
@@ -59,7 +60,7 @@ def check_principal(principal: str) -> str:
 
 
 def check_organization_arn(arn: str) -> str:
-    if not is_unresolved(arn) and not _ORGANIZATION.match(str(arn)):
+    if not is_unresolved(arn) and not _ORGANIZATION.fullmatch(str(arn)):
         raise ValueError(
             f"malformed organization ARN {arn!r}: expected {_ORGANIZATION_EXAMPLE} "
             "(`aws organizations describe-organization --query Organization.Arn`)"
@@ -68,7 +69,7 @@ def check_organization_arn(arn: str) -> str:
 
 
 def check_ou_arn(arn: str) -> str:
-    if not is_unresolved(arn) and not _OU.match(str(arn)):
+    if not is_unresolved(arn) and not _OU.fullmatch(str(arn)):
         raise ValueError(
             f"malformed organizational unit ARN {arn!r}: expected {_OU_EXAMPLE} "
             "(`aws organizations list-organizational-units-for-parent`)"
@@ -113,9 +114,10 @@ class ResourceShare(Construct):
     ) -> None:
         super().__init__(scope, id)
         self._stack = Stack.of(self)
-        self.allow_external_principals = allow_external_principals
+        self._allow_external_principals = allow_external_principals
         self._resources: dict[str, Shareable] = {}
         self._principals: dict[str, str] = {}
+        self._fixed_principals = False  # a default share names its one principal for good
         self._resource = ram.CfnResourceShare(
             self,
             "Resource",
@@ -132,6 +134,11 @@ class ResourceShare(Construct):
     @property
     def resource_share_arn(self) -> str:
         return self._resource.attr_arn
+
+    @property
+    def allow_external_principals(self) -> bool:
+        """Whether accounts outside the organization may accept (fixed at construction)."""
+        return self._allow_external_principals
 
     @property
     def resources(self) -> list[Shareable]:
@@ -153,13 +160,22 @@ class ResourceShare(Construct):
 
     def add_principals(self, *principals: str) -> None:
         """Share with more account ids, organization ARNs or OU ARNs."""
+        if self._fixed_principals:
+            raise ValueError(
+                f"{self.node.path} is the stack's share for {', '.join(self._principals.values())}: every resource "
+                "shared with that principal is in it, so another principal would get all of them. Create a "
+                "ResourceShare(scope, id, resources=[...], principals=[...]) for what the other principal gets"
+            )
         for principal in principals:
             check_principal(principal)
             self._principals.setdefault(_key(self._stack, principal), principal)
 
-    def shares_with_all(self, resource: Shareable, principals: Iterable[str]) -> bool:
-        """Whether this share gives ``resource`` to every one of ``principals``."""
-        return _key(self._stack, resource.resource_arn) in self._resources and set(principals) <= set(self._principals)
+    def gives(self, resource: Shareable, principal: str) -> bool:
+        """Whether this share gives ``resource`` to ``principal`` (an organization covers its OUs)."""
+        if _key(self._stack, resource.resource_arn) not in self._resources:
+            return False
+        organizations = {_organization_of(p) for p in self._principals.values() if _ORGANIZATION.fullmatch(p)}
+        return principal in self._principals or _organization_of(principal) in organizations - {None}
 
     def _problems(self) -> list[str]:
         problems: list[str] = []
@@ -183,13 +199,12 @@ class ResourceShare(Construct):
     def _warn_about_pools(self) -> None:
         """The user guide: any resources contained in a shared pool must also be shared."""
         shares = _SHARES.get(self._stack, [])
-        principals = list(self._principals)
         for resource in self._resources.values():
             identities = getattr(resource, "origination_identities", ())  # known for pools created here
             missing = [
                 identity.node.path
                 for identity in identities
-                if not any(share.shares_with_all(identity, principals) for share in shares)
+                if not all(any(share.gives(identity, p) for share in shares) for p in self._principals)
             ]
             if missing:
                 Annotations.of(self).add_warning_v2(
@@ -211,8 +226,15 @@ def default_share(resource: Shareable, principal: str) -> ResourceShare:
     defaults = _DEFAULTS.setdefault(stack, {})
     if key not in defaults:
         container = cast(Construct, stack.node.try_find_child(DEFAULT_SHARES_ID) or Construct(stack, DEFAULT_SHARES_ID))
-        defaults[key] = ResourceShare(container, _principal_id(principal, key), principals=[principal])
+        share = defaults[key] = ResourceShare(container, _principal_id(principal, key), principals=[principal])
+        share._fixed_principals = True
     return defaults[key]
+
+
+def _organization_of(principal: str) -> str | None:
+    """The ``o-...`` id an organization or OU ARN names."""
+    match = _ORGANIZATION.fullmatch(principal) or _OU.fullmatch(principal)
+    return match["org"] if match else None
 
 
 def _key(stack: Stack, value: str) -> str:

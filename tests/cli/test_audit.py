@@ -239,7 +239,31 @@ def test_without_cloudformation_markers_show_their_hashes_and_one_warning_says_w
     assert [r["written_by"] for r in rows] == [f"shared-sms ({marker})"]
     (line,) = err.splitlines()
     assert line.startswith("shared-sms: warning: stack names are missing") and why in line
-    assert all(permission in line for permission in PERMISSIONS)
+    # The permissions are the fix for a denial only, not for an endpoint that cannot be reached.
+    assert all(permission in line for permission in PERMISSIONS) == ("AccessDenied" in why)
+
+
+def test_one_stack_that_cannot_be_listed_leaves_the_names_of_the_others(
+    run: Any, cfn: CloudFormationEmulator, function: Any, sink: Any, emulator: Any, owner_client: Any
+) -> None:
+    gone_id = STACK_ID.replace("SmsProducer", "SmsGone").replace("0f9e8d7c", "0f9e8d7d")
+    numbers, writers = [new_phone_number(owner_client) for _ in range(2)], []
+    for number, stack_id in zip(numbers, (STACK_ID, gone_id), strict=True):
+        writer = CustomResource(handler=function.handler, sink=sink, logical_id="Policy", stack_id=stack_id)
+        assert writer.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number))["Status"] == "SUCCESS"
+        writers.append(writer)
+    cfn.stacks = lambda: [
+        ("SmsProducer", STACK_ID, [("Policy", POLICY_TYPE, numbers[0])]),
+        ("SmsGone", gone_id, [("Policy", POLICY_TYPE, numbers[1])]),
+    ]
+    cfn.vanishing = {gone_id}  # deleted between DescribeStacks and ListStackResources
+
+    status, rows, err = _rows(run)
+
+    assert status == 0 and err == ""
+    by_resource = {r["resource"]: r["written_by"] for r in rows}
+    assert by_resource[numbers[0]] == "stack SmsProducer / Policy"
+    assert by_resource[numbers[1]].startswith("shared-sms (stack ") and "SmsGone" in by_resource[numbers[1]]
 
 
 def test_no_stack_names_never_asks_cloudformation(
@@ -262,7 +286,7 @@ _ORG = {"StringEquals": {"aws:PrincipalOrgID": "o-abcdef1234"}}
 _SOURCE_ARN = {"ArnLike": {"AWS:SourceArn": f"arn:aws:sns:{REGION}:{OWNER}:*"}}  # keys match in any case
 _SNS, _SEND, _DENY = {"Service": "sns.amazonaws.com"}, "sms-voice:SendTextMessage", {"Effect": "Deny"}
 _ACCOUNT = {"AWS": CONSUMER}
-_PUBLIC, _NO_SOURCE = ["public-without-condition"], ["service-without-source-condition"]
+_PUBLIC, _NO_SOURCE = ["public-without-caller-condition"], ["service-without-source-condition"]
 
 
 def _target(client: Any, kind: str) -> str:
@@ -297,7 +321,14 @@ def _not_for_type(action: str) -> list[str]:
         ("phone-number", _ACCOUNT, ["sms-voice:send*", "sms-voice:Describe?honeNumbers"], {}, []),
         ("phone-number", _ACCOUNT, "sms-voice:[S]endTextMessage", {}, _not_for_type("sms-voice:[S]endTextMessage")),
         ("sender-id", _ACCOUNT, "sms-voice:SendVoiceMessage", {}, _not_for_type("sms-voice:SendVoiceMessage")),
-        ("pool", _ACCOUNT, "s3:GetObject", _DENY, _not_for_type("s3:GetObject")),
+        ("pool", _ACCOUNT, "s3:GetObject", {}, _not_for_type("s3:GetObject")),
+        ("pool", _ACCOUNT, "s3:GetObject", _DENY, []),  # a Deny only narrows access
+        # Conditions that do not narrow who calls, as the synth-time check reads them:
+        ("phone-number", "*", _SEND, {"Condition": {"Bool": {"aws:SecureTransport": "true"}}}, _PUBLIC),
+        ("phone-number", "*", _SEND, {"Condition": {"StringLike": {"aws:SourceAccount": "*"}}}, _PUBLIC),
+        ("phone-number", "*", _SEND, {"Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}}, _PUBLIC),
+        ("phone-number", _SNS, _SEND, {"Condition": {"StringNotEquals": {"aws:SourceAccount": OWNER}}}, _NO_SOURCE),
+        ("phone-number", _SNS, _SEND, {"Condition": {"ArnLike": {"aws:SourceArn": "*"}}}, _NO_SOURCE),
         ("pool", _ACCOUNT, "*", {}, []),
     ],
 )

@@ -164,21 +164,30 @@ def test_a_shared_pool_with_its_numbers_shared_alike_does_not_warn() -> None:
     assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("origination identities")) == []
 
 
-def test_too_many_accounts_for_a_policy_says_how_many_fit_and_proposes_ram() -> None:
+@pytest.mark.parametrize("calls", ["one call", "a call per account"])
+@pytest.mark.parametrize("env", ["literal", "agnostic"])
+def test_too_many_accounts_for_a_policy_says_how_many_fit_and_proposes_ram(calls: str, env: str) -> None:
     def share_with(count: int) -> cdk.Stack:
-        stack = new_stack()
-        number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
-        number.share_with(*[iam.AccountPrincipal(f"{100000000000 + i}") for i in range(count)])
+        environment = cdk.Environment(account=OWNER, region="us-east-1") if env == "literal" else None
+        stack = cdk.Stack(cdk.App(), "S", env=environment)
+        number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN, owned=True)
+        principals = [iam.AccountPrincipal(f"{100000000000 + i}") for i in range(count)]
+        if calls == "one call":
+            number.share_with(*principals)
+        else:
+            for principal in principals:
+                number.share_with(principal)
         return stack
 
     error = synth_error(share_with(400))
     match = re.search(r"it names 400 accounts and about (\d+) fit", error)
     assert match, error
     assert "share_with_organization" in error and "ResourceShare" in error
+    assert ("share_with(*principals) in one call" in error) == (calls != "one call")
     fit = int(match[1])
-    assert 250 < fit < 400
+    assert 20 < fit < 400
     Template.from_stack(share_with(fit))  # the count it names does synthesize
-    assert "about" in synth_error(share_with(fit + 1))
+    assert f"it names {fit + 1} accounts and about {fit} fit" in synth_error(share_with(fit + 1))
 
 
 def test_opt_out_lists_can_be_shared_through_ram() -> None:
@@ -186,3 +195,37 @@ def test_opt_out_lists_can_be_shared_through_ram() -> None:
     OptOutList.from_opt_out_list_arn(stack, "OptOuts", OPT_OUT_ARN).share_with_organization(ORG)
     (share,) = shares(stack)
     assert share["ResourceArns"] == [OPT_OUT_ARN]
+
+
+def test_a_trailing_newline_in_a_principal_is_refused() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    with pytest.raises(ValueError, match="cannot share with"):
+        ResourceShare(stack, "Partner", resources=[number], principals=[f"{CONSUMER}\n"])
+    with pytest.raises(ValueError, match="malformed organization ARN"):
+        number.share_with_organization(ORG + "\n")
+
+
+def test_the_stacks_share_for_an_ou_takes_no_other_principal_and_its_settings_are_fixed() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    share = number.share_with_organizational_unit(OU)
+    with pytest.raises(ValueError, match="another principal would get all of them"):
+        share.add_principals("777788889999")
+    with pytest.raises(AttributeError):
+        share.allow_external_principals = True  # type: ignore[misc]
+    OptOutList(stack, "Internal", opt_out_list_name="internal").share_with_organizational_unit(OU)
+    (properties,) = shares(stack)
+    assert properties["Principals"] == [OU] and properties["AllowExternalPrincipals"] is False
+
+
+def test_a_pool_whose_numbers_reach_the_same_principals_through_other_shares_does_not_warn() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    pool = Pool(stack, "Pool", origination_identities=[number], help_message="h", stop_message="s")
+    ResourceShare(stack, "Both", resources=[pool], principals=[OU, ORG])
+    number.share_with_organizational_unit(OU)
+    number.share_with_organization(ORG)
+    other = Pool(stack, "Other", origination_identities=[number], help_message="h", stop_message="s")
+    other.share_with_organizational_unit(OTHER_OU)  # the number reaches OTHER_OU: it is in the organization
+    assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("origination identities")) == []

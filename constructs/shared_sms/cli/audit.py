@@ -19,18 +19,19 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..policy_checks import names_the_caller
 from ..resource_types import ALL_TYPES, SmsResourceType
 from .aws import explain
 from .drift import _MARKER, POLICY_TYPE, live_policy
 from .inventory import LISTINGS
 
 NOT_SHARED_SMS = "not shared-sms"
-PUBLIC = "public-without-condition"
+PUBLIC = "public-without-caller-condition"
 SERVICE_WITHOUT_SOURCE = "service-without-source-condition"
 NOT_FOR_TYPE = "action-not-for-type"
 STACK_PERMISSIONS = "cloudformation:DescribeStacks and cloudformation:ListStackResources"
 _TYPES = {t.name: t for t in ALL_TYPES}
-_SOURCE_KEYS = {"aws:sourceaccount", "aws:sourcearn"}
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO) -> l
         try:
             names = stack_names(cloudformation(), markers)
         except (BotoCoreError, ClientError) as error:
+            hint = f": allow {STACK_PERMISSIONS} to see them" if _code(error) in _DENIED else ""
             warn.write(
-                f"shared-sms: warning: stack names are missing, CloudFormation could not be read ({_reason(error)}): "
-                f"allow {STACK_PERMISSIONS} to see them\n"
+                f"shared-sms: warning: stack names are missing, CloudFormation could not be read ({_reason(error)})"
+                f"{hint}\n"
             )
     return [
         grant if marker is None else replace(grant, written_by=names.get(marker, marker.unresolved()))
@@ -106,16 +108,18 @@ def grants_of(
             wrong = []  # what a NotAction leaves allowed is not written down to check
         else:
             actions = tuple(str(a) for a in _as_list(statement.get("Action")))
-            wrong = [f"{NOT_FOR_TYPE}: {a}" for a in actions if not _applies(a, resource_type)]
+            # A Deny only narrows access: an action it names that does not apply harms nothing.
+            wrong = [f"{NOT_FOR_TYPE}: {a}" for a in actions if effect == "Allow" and not _applies(a, resource_type)]
         negated = "NotPrincipal" in statement
         match = _MARKER.search(sid)
         marker = Marker(match["stack"] or "", match["resource"] or match["legacy"]) if match else None
         for kind, principal in _principals(statement.get("NotPrincipal" if negated else "Principal")):
             flags = list(wrong)
             if effect == "Allow":  # a Deny narrows access whoever it names
-                if (principal == "*" or negated) and not conditions:
+                # The synth-time rule: a caller key under a positive operator with a real value.
+                if (principal == "*" or negated) and not names_the_caller(conditions):
                     flags.append(PUBLIC)  # NotPrincipal: everyone it does not name
-                elif kind == "Service" and not _keys(conditions) & _SOURCE_KEYS:
+                elif kind == "Service" and not names_the_caller(conditions, SOURCE_KEYS):
                     flags.append(SERVICE_WITHOUT_SOURCE)
             kind = f"not {kind}" if negated else kind
             grant = Grant(
@@ -137,15 +141,22 @@ def stack_names(cloudformation: Any, markers: set[Marker]) -> dict[Marker, str]:
             for marker in markers:  # known stack; the resource may be gone from it since (renamed, moved)
                 if marker.stack == stack_hash:
                     names[marker] = f"stack {stack_name} / a resource no longer in it ({marker.resource})"
-            for listed in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
-                for summary in listed["StackResourceSummaries"]:
-                    if summary["ResourceType"] != POLICY_TYPE:
-                        continue
-                    logical_id = summary["LogicalResourceId"]
-                    key = f"{stack_id}|{logical_id}"
-                    for marker in (Marker(stack_hash, _hex(key, 8)), Marker("", _hex(key, 12))):
-                        if marker in markers:
-                            names[marker] = f"stack {stack_name} / {logical_id}"
+            try:
+                for listed in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
+                    for summary in listed["StackResourceSummaries"]:
+                        if summary["ResourceType"] != POLICY_TYPE:
+                            continue
+                        logical_id = summary["LogicalResourceId"]
+                        key = f"{stack_id}|{logical_id}"
+                        for marker in (Marker(stack_hash, _hex(key, 8)), Marker("", _hex(key, 12))):
+                            if marker in markers:
+                                names[marker] = f"stack {stack_name} / {logical_id}"
+            except ClientError as error:  # one stack (being deleted, not readable): the others still count
+                if _code(error) in _DENIED:
+                    raise
+                for marker in markers:
+                    if marker.stack == stack_hash:
+                        names[marker] = marker.unresolved(f"stack {stack_name}: {_reason(error)}")
     unknown = "no such stack in this account and region"
     return {marker: names.get(marker) or marker.unresolved(unknown) for marker in markers}
 
@@ -234,11 +245,6 @@ def _principals(value: Any) -> list[tuple[str, str]]:
     return [("AWS" if value else "", str(value or ""))]
 
 
-def _keys(conditions: Any) -> set[str]:
-    blocks = conditions.values() if isinstance(conditions, dict) else []
-    return {str(key).lower() for block in blocks if isinstance(block, dict) for key in block}
-
-
 def _conditions(conditions: dict[str, Any]) -> str:
     return "; ".join(
         f"{operator} {key}={','.join(str(v) for v in _as_list(value))}"
@@ -269,6 +275,13 @@ def _reason(error: Exception) -> str:
     if isinstance(error, ClientError):
         return f"{error.operation_name} answered {error.response.get('Error', {}).get('Code', 'an error')}"
     return str(error).replace("\n", " ")
+
+
+_DENIED = ("AccessDenied", "AccessDeniedException")
+
+
+def _code(error: Exception) -> str:
+    return str(error.response.get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
 
 
 def _hex(text: str, digits: int) -> str:

@@ -34,6 +34,9 @@ class CloudFormationEmulator:
         self.page_size = page_size
         self.denied: set[str] = set()
         """Actions answered with AccessDenied (HTTP 403), as IAM answers a caller without the permission."""
+        self.vanishing: set[str] = set()
+        """Stack ids that DescribeStacks still lists but are deleted before ListStackResources asks
+        (a delete finishing during the run): CloudFormation answers ValidationError."""
         self.requests: list[tuple[str, dict[str, Any]]] = []
         """(action, parameters) of every request that passed the model check, in order."""
         self._lock = threading.Lock()
@@ -94,7 +97,9 @@ class CloudFormationEmulator:
         return self._page(stacks, "Stacks", params.get("NextToken"))
 
     def _list_stack_resources(self, visible: list[StackRecord], params: dict[str, Any]) -> dict[str, Any]:
-        _, _, resources = _find(visible, params["StackName"])
+        _, stack_id, resources = _find(visible, params["StackName"])
+        if stack_id in self.vanishing:
+            raise QueryError("ValidationError", f"Stack with id {params['StackName']} does not exist")
         summaries = [
             {
                 "LogicalResourceId": logical_id,
