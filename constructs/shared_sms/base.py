@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import jsii
 from aws_cdk import Annotations, Fn, Resource, Stack
@@ -69,8 +69,9 @@ class SmsResourceBase(Resource):
         policy.add_statements(statement)
         return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
 
-    def _writable_policy(self) -> ResourcePolicy | None:
-        """The policy to add to; None (and a warning) for another account's resource."""
+    def _writable_policy(self, statement: dict[str, Any] | None = None) -> ResourcePolicy | None:
+        """The policy to add to (with ``statement`` added, as CloudFormation JSON); None (and a
+        warning) for another account's resource."""
         if self.owned_by_another_account:
             owner = self.env.account
             Annotations.of(self).add_warning_v2(
@@ -82,7 +83,7 @@ class SmsResourceBase(Resource):
             return None
         if not self._may_write_policy():
             raise ValueError(self._unknown_owner_message())
-        return ResourcePolicy.for_resource(self)
+        return ResourcePolicy.for_resource(self, statement)
 
     def share_with(self, *principals: iam.IPrincipal) -> iam.AddToResourcePolicyResult:
         """Share with other accounts: they may use it as DOMAIN.md describes for the type
@@ -97,17 +98,15 @@ class SmsResourceBase(Resource):
                 iam.PolicyStatement(actions=actions, principals=list(principals), resources=[self.resource_arn])
             )
         # The statement CDK would render, built without a round trip to Node per part.
-        policy = self._writable_policy()
+        statement = {
+            "Action": literal_values(actions, facts),
+            "Effect": "Allow",
+            "Principal": rendered,
+            "Resource": self.resource_arn,
+        }
+        policy = self._writable_policy(statement)
         if policy is None:
             return iam.AddToResourcePolicyResult(statement_added=False)
-        policy._add_literal(
-            {
-                "Action": literal_values(actions, facts),
-                "Effect": "Allow",
-                "Principal": rendered,
-                "Resource": self.resource_arn,
-            }
-        )
         return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=policy)
 
     def share_with_organization(self, organization_arn: str) -> ResourceShare:
@@ -211,9 +210,16 @@ class SmsResourceBase(Resource):
         return self.grant(grantee, *(f"sms-voice:{a}" for a in self.resource_type.send_actions))
 
 
-def environment_of(arn: str) -> str | None:
-    """The ARN to take an import's account and region from (none for a lookup not done yet)."""
-    return None if arn.startswith(LOOKUP_PLACEHOLDER) else arn
+def environment_of(arn: str) -> dict[str, str]:
+    """An import's account and region: read in Python from a literal ARN (CDK's
+    ``environment_from_arn`` would parse it in Node), by CDK from a token, none for a
+    lookup not done yet."""
+    if arn.startswith(LOOKUP_PLACEHOLDER):
+        return {}
+    if is_unresolved(arn):
+        return {"environment_from_arn": arn}
+    fields = arn.split(":")
+    return {"account": fields[4], "region": fields[3]} if len(fields) > 5 else {"environment_from_arn": arn}
 
 
 def finish_import(imported: _Imported, *, scope: Construct, verify_shared: bool, owned: bool | None) -> _Imported:

@@ -73,6 +73,6 @@ class OptOutList(OptOutListBase):
             this stack should write the resource's policy.
         """
         (name,) = arn_parts(scope, opt_out_list_arn, OPT_OUT_LIST)
-        imported = OptOutListBase(scope, id, environment_from_arn=environment_of(opt_out_list_arn))
+        imported = OptOutListBase(scope, id, **environment_of(opt_out_list_arn))
         imported._arn, imported._name = opt_out_list_arn, name
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

@@ -95,6 +95,6 @@ class PhoneNumber(PhoneNumberBase):
             this stack should write the resource's policy.
         """
         (phone_number_id,) = arn_parts(scope, phone_number_arn, PHONE_NUMBER)
-        imported = PhoneNumberBase(scope, id, environment_from_arn=environment_of(phone_number_arn))
+        imported = PhoneNumberBase(scope, id, **environment_of(phone_number_arn))
         imported._arn, imported._id = phone_number_arn, phone_number_id
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

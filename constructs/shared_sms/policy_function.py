@@ -18,15 +18,15 @@ import jsii
 from aws_cdk import (
     Acknowledgment,
     ArnFormat,
-    Duration,
+    AssetStaging,
+    CfnResource,
+    FileAssetPackaging,
     Lazy,
     RemovalPolicy,
     Stack,
     Validations,
 )
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct, IValidation
 
 from .function_code import ASSET_EXCLUDES, function_code_dir
@@ -35,9 +35,11 @@ from .stack_facts import Producer, StackFacts
 from .tokens import is_unresolved
 
 FUNCTION_ID = "SharedSmsPolicyFunction"
-FUNCTION_TIMEOUT = Duration.minutes(5)
+FUNCTION_TIMEOUT_S = 300
+ASSET_METADATA_CONTEXT = "aws:cdk:enable-asset-metadata"
+RUNTIME = "python3.14"  # the latest Python runtime (cdk-nag's L1 rule does not see an L1 function)
 # CloudFormation waits this long for an answer that never came (default: an hour).
-SERVICE_TIMEOUT_S = str(int(FUNCTION_TIMEOUT.to_seconds()) + 180)
+SERVICE_TIMEOUT_S = str(FUNCTION_TIMEOUT_S + 180)
 _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDictionary()
 # The function's IAM policy lists ARNs one by one, up to this many of one type;
 # past it the type gets one `arn:...:<type>/*` pattern. The listed ARNs also share
@@ -97,43 +99,57 @@ class PolicyFunction(Construct):
         self._problems: list[Callable[[], list[str]]] = []
         self.node.add_validation(_Problems(self._problems))
 
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
+        # L1 resources at the paths (and so the logical ids) the L2 constructs had: the
+        # aws_lambda and aws_logs modules alone take 0.16 s to import, and the L2s cost
+        # dozens of round trips to Node. The template is the one the L2s rendered.
+        log_group = CfnResource(
+            Construct(self, "Logs"), "Resource", type="AWS::Logs::LogGroup", properties={"RetentionInDays": 30}
         )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        log_group.apply_removal_policy(RemovalPolicy.DESTROY)
+        role = iam.CfnRole(
+            Construct(self, "Role"),
+            "Resource",
+            assume_role_policy_document={
+                "Statement": [
+                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ],
+                "Version": "2012-10-17",
+            },
             description="Writes the SMS Voice V2 resource policies of this stack",
         )
+        log_group_arn = log_group.get_att("Arn").to_string()
         self._access = access = iam.CfnPolicy(
             self,
             "Access",
             policy_name="sms-voice-resource-policies",
-            roles=[role.role_name],
-            policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group))),
+            roles=[role.ref],
+            policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
         )
-        self.function = lambda_.Function(
-            self,
-            "Handler",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(function_code_dir()), exclude=ASSET_EXCLUDES),
-            role=role,
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
-            log_group=log_group,
-            # The function refuses events of other stacks (a ServiceToken is no secret).
-            environment={"SHARED_SMS_STACK_ID": self._stack.stack_id},
-            description="shared-sms: SMS Voice V2 resource policies and shared-resource checks",
+        code, staged_path = _stage_code(Construct(self, "Code"), self._stack)
+        self.function = function = CfnResource(
+            Construct(self, "Handler"),
+            "Resource",
+            type="AWS::Lambda::Function",
+            properties={
+                "Architectures": ["arm64"],
+                "Code": code,
+                "Description": "shared-sms: SMS Voice V2 resource policies and shared-resource checks",
+                # The function refuses events of other stacks (a ServiceToken is no secret).
+                "Environment": {"Variables": {"SHARED_SMS_STACK_ID": self._stack.stack_id}},
+                "Handler": "index.handler",
+                "LoggingConfig": {"LogGroup": log_group.ref},
+                "MemorySize": 256,
+                "Role": role.attr_arn,
+                "Runtime": RUNTIME,
+                "Timeout": FUNCTION_TIMEOUT_S,
+            },
         )
+        if self.node.try_get_context(ASSET_METADATA_CONTEXT):  # for SAM local, as Lambda's L2 adds it
+            for key, value in (("path", staged_path), ("is-bundled", False), ("property", "Code")):
+                function.add_metadata(f"aws:asset:{key}", value)
         # Custom resources reference the function, so they also wait for its permissions.
-        self.function.node.add_dependency(access)
-        self._service_token = self.function.function_arn
+        function.node.add_dependency(access, role)
+        self._service_token = function.get_att("Arn").to_string()
 
     @property
     def stack(self) -> Stack:
@@ -224,13 +240,13 @@ class PolicyFunction(Construct):
                 resources.extend(self._listed[resource_type.name].values())
         return resources
 
-    def _render_policy(self, log_group: logs.ILogGroup) -> dict[str, Any]:
+    def _render_policy(self, log_group_arn: str) -> dict[str, Any]:
         resources = self._scoped()
         statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": log_group.log_group_arn,
+                "Resource": log_group_arn,
             }
         ]
         if resources:
@@ -250,6 +266,20 @@ class PolicyFunction(Construct):
 def _chars(listed: dict[str, str]) -> int:
     """What listing these ARNs costs in the rendered policy (quotes and comma included)."""
     return sum((TOKEN_ARN_CHARS if is_unresolved(arn) else len(arn)) + 3 for arn in listed.values())
+
+
+def _stage_code(scope: Construct, stack: Stack) -> tuple[dict[str, str], str]:
+    """The function's code directory copied into the cloud assembly and registered as a zipped
+    file asset, as ``lambda.Code.from_asset`` does; the ``Code`` property and the staged path."""
+    staging = AssetStaging(scope, "Stage", source_path=str(function_code_dir()), exclude=ASSET_EXCLUDES)
+    staged_path = staging.relative_staged_path(stack)
+    location = stack.synthesizer.add_file_asset(
+        source_hash=staging.asset_hash,
+        file_name=staged_path,
+        packaging=FileAssetPackaging.ZIP_DIRECTORY,
+        deploy_time=True,
+    )
+    return {"S3Bucket": location.bucket_name, "S3Key": location.object_key}, staged_path
 
 
 @jsii.implements(IValidation)

@@ -99,6 +99,6 @@ class Pool(PoolBase):
             this stack should write the resource's policy.
         """
         (pool_id,) = arn_parts(scope, pool_arn, POOL)
-        imported = PoolBase(scope, id, environment_from_arn=environment_of(pool_arn))
+        imported = PoolBase(scope, id, **environment_of(pool_arn))
         imported._arn, imported._id = pool_arn, pool_id
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

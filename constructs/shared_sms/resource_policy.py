@@ -71,6 +71,7 @@ class ResourcePolicy(Construct):
         allow_public: bool = False,
         removal_policy: RemovalPolicy | None = None,
         _placed: bool = False,
+        _first: dict[str, Any] | None = None,
     ) -> None:
         try:
             mode = OnExistingPolicy(on_existing_policy)
@@ -86,9 +87,10 @@ class ResourcePolicy(Construct):
         self.allow_public = allow_public
         # Statements shared_sms builds itself stay plain Python data (no round trips to
         # Node) until a PolicyStatement joins them: then all of them move to `document`.
-        self._literal: list[dict[str, Any]] = []
+        self._literal: list[dict[str, Any]] = [_first] if _first is not None else []
         self._document: iam.PolicyDocument | None = None
         self._rendered_cache: Any = None
+        self._eager = False  # whether the Policy property holds a rendering made at construction
         self._function = function = PolicyFunction.of_stack(resource.own_stack)
         function.register(self, resource.resource_type, resource.resource_arn, problems=self._problems)
         register_in_app(self, resource=resource, mode=mode.value)
@@ -96,22 +98,35 @@ class ResourcePolicy(Construct):
             # Copied statement by statement: the caller's document stays as it was.
             self.add_statements(*_statements_of(policy_document))
 
+        # One statement built by shared_sms is rendered now (most policies are one share_with);
+        # anything else is Lazy, so that statements added later are still rendered.
+        self._eager = bool(self._literal) and self._document is None
         properties: dict[str, Any] = {
             "ServiceToken": function.service_token,
             "ServiceTimeout": SERVICE_TIMEOUT_S,
             "ResourceArn": resource.resource_arn,
-            # Lazy: statements added after this point are still rendered.
-            "Policy": Lazy.any(Producer(self._policy_json)),
+            "Policy": self._policy_json() if self._eager else self._lazy_policy(),
         }
+        self._rendered_cache = None  # rendered again at synth time, with whatever was added since
         if self.on_existing_policy is not OnExistingPolicy.MERGE:  # the function's default: left out
             properties["OnExistingPolicy"] = self.on_existing_policy.value
         self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
         if removal_policy is not None:
             self._resource.apply_removal_policy(removal_policy)
 
+    def _lazy_policy(self) -> Any:
+        return Lazy.any(Producer(self._policy_json))
+
+    def _statements_changed(self) -> None:
+        """A statement joined after the Policy property was rendered: render it at synth time."""
+        if self._eager:
+            self._eager = False
+            self._resource.add_property_override("Policy", self._lazy_policy())
+
     @property
     def document(self) -> iam.PolicyDocument:
         """The policy's statements as an ``iam.PolicyDocument``."""
+        self._statements_changed()  # the caller may add to it
         if self._document is None:
             self._document = iam.PolicyDocument(statements=[iam.PolicyStatement.from_json(s) for s in self._literal])
             self._literal = []
@@ -125,6 +140,7 @@ class ResourcePolicy(Construct):
         """
         if self._document is None and not self._literal:
             self._literal.append(statement)
+            self._statements_changed()
         else:
             self.document.add_statements(iam.PolicyStatement.from_json(statement))
 
@@ -166,13 +182,16 @@ class ResourcePolicy(Construct):
         return cast(ResourcePolicy | None, function.find_policy(resource.resource_arn) if function else None)
 
     @classmethod
-    def for_resource(cls, resource: Shareable) -> ResourcePolicy:
+    def for_resource(cls, resource: Shareable, statement: dict[str, Any] | None = None) -> ResourcePolicy:
         """The stack's policy for ``resource``'s ARN, created on first use at
         ``<stack>/SharedSmsPolicies/<id>``, whichever construct of the ARN asked first (so
         reordering calls keeps its logical id). ``<id>``: ``<type>-<id>`` of a literal ARN,
-        the path of a resource created in the app, else ``deploy-time-<hash of the ARN>``."""
+        the path of a resource created in the app, else ``deploy-time-<hash of the ARN>``.
+        ``statement``: one to add, as CloudFormation JSON (see ``_add_literal``)."""
         existing = cls.existing_for(resource)
         if existing is not None:
+            if statement is not None:
+                existing._add_literal(statement)
             return existing
         arn = resource.resource_arn
         stack = resource.own_stack
@@ -180,7 +199,7 @@ class ResourcePolicy(Construct):
         if container is None:
             found = stack.node.try_find_child(POLICIES_ID)
             container = _CONTAINERS[stack] = cast(Construct, found) if found else Construct(stack, POLICIES_ID)
-        return cls(container, _policy_id(stack, arn), resource=resource, _placed=True)
+        return cls(container, _policy_id(stack, arn), resource=resource, _placed=True, _first=statement)
 
     def add_statements(self, *statements: iam.PolicyStatement) -> None:
         """Add statements; one without a ``Resource`` gets the resource's ARN."""

@@ -78,6 +78,6 @@ class SenderId(SenderIdBase):
             this stack should write the resource's policy.
         """
         sender_id, country = arn_parts(scope, sender_id_arn, SENDER_ID)
-        imported = SenderIdBase(scope, id, environment_from_arn=environment_of(sender_id_arn))
+        imported = SenderIdBase(scope, id, **environment_of(sender_id_arn))
         imported._arn, imported._sender_id, imported._country = sender_id_arn, sender_id, country
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)

@@ -347,3 +347,19 @@ def test_share_with_renders_exactly_what_a_policy_statement_renders(
         return Template.from_stack(stack).to_json()
 
     assert synth(fast=True) == synth(fast=False)
+
+
+def test_statements_added_after_a_share_are_rendered_too() -> None:
+    """The first share_with renders the Policy property at once; what comes later still lands."""
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    number.allow_service("sns.amazonaws.com")
+    partner = iam.AccountPrincipal("777788889999")
+    ResourcePolicy.for_resource(number).add_statements(
+        iam.PolicyStatement(actions=["sms-voice:DescribePhoneNumbers"], principals=[partner])
+    )
+    (policy,) = policies(Template.from_stack(stack))
+    principals = [json.dumps(s["Principal"]) for s in policy["Policy"]["Statement"]]
+    assert len(principals) == 3
+    assert CONSUMER in principals[0] and "sns.amazonaws.com" in principals[1] and "777788889999" in principals[2]
