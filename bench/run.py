@@ -10,163 +10,22 @@ Every synthesis runs in its own process; times are wall-clock seconds.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "constructs")]
-APPROACHES = ("shared_sms", "native", "aws_custom_resource")
+sys.path[:0] = [str(ROOT), str(ROOT / "constructs"), str(ROOT / "bench")]
+
+from report import Report, write  # noqa: E402
+from synthesis import bench_first_construct, bench_synth  # noqa: E402
+
 OWNER, CONSUMER, REGION = "111122223333", "444455556666", "us-east-1"
-
-
-@dataclass
-class Row:
-    figure: str
-    value: str
-    goal: str
-    met: bool | None  # None: reported, no goal
-    note: str = ""
-
-
-@dataclass
-class Report:
-    quick: bool
-    rows: list[Row] = field(default_factory=list)
-    tables: list[str] = field(default_factory=list)
-
-    def add(self, figure: str, value: str, goal: str = "", met: bool | None = None, note: str = "") -> None:
-        self.rows.append(Row(figure, value, goal, met, note))
-
-
-# -- synthesis ------------------------------------------------------------------------------------
-def synth_once(approach: str, count: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as outdir:
-        env = {
-            **os.environ,
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "constructs"), str(ROOT)]),
-        }
-        start = time.perf_counter()
-        run = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "synth_app.py"), approach, str(count), outdir],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=900,
-        )
-        wall = time.perf_counter() - start
-        if run.returncode != 0:
-            return {"approach": approach, "count": count, "error": run.stderr.strip().splitlines()[-1][:200]}
-        result = json.loads(run.stdout.strip().splitlines()[-1])
-        result["wall"] = wall
-        result["asset_hashes"] = sorted(p.name for p in Path(outdir).iterdir() if p.name.startswith("asset."))
-        return result
-
-
-def bench_synth(report: Report, sizes: list[int], repetitions: int) -> None:
-    results: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for count in sizes:
-        for _ in range(repetitions):
-            for approach in APPROACHES:  # interleaved, so drift on the machine hits all three alike
-                results.setdefault((approach, count), []).append(synth_once(approach, count))
-    lines = [
-        "| approach | N | synth s (min / median) | template bytes | resources | asset bytes "
-        "| largest IAM policy chars |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for (approach, count), runs in sorted(results.items(), key=lambda item: (item[0][1], item[0][0])):
-        ok = [r for r in runs if "error" not in r]
-        if not ok:
-            lines.append(f"| {approach} | {count} | failed: {runs[0]['error']} | | | | |")
-            continue
-        walls = [r["wall"] for r in ok]
-        first = ok[0]
-        lines.append(
-            f"| {approach} | {count} | {min(walls):.2f} / {statistics.median(walls):.2f} | "
-            f"{first['template_bytes']:,} | {first['resources']} | {first['asset_bytes']:,} | "
-            f"{first['largest_iam_policy_chars']:,} |"
-        )
-    report.tables.append("### Synthesis\n\n" + "\n".join(lines))
-
-    def median_wall(approach: str, count: int) -> float:
-        return statistics.median(r["wall"] for r in results[(approach, count)] if "error" not in r)
-
-    def one(approach: str, count: int) -> dict[str, Any]:
-        return next(r for r in results[(approach, count)] if "error" not in r)
-
-    small, big = sizes[0], max(s for s in sizes if s <= 100)
-    if big > small:
-        per_policy = {
-            a: (one(a, big)["template_bytes"] - one(a, small)["template_bytes"]) / (big - small) for a in APPROACHES
-        }
-        per_resource = {a: (one(a, big)["resources"] - one(a, small)["resources"]) / (big - small) for a in APPROACHES}
-        ratio = per_policy["shared_sms"] / per_policy["native"]
-        report.add(
-            f"template bytes per policy vs native (N={small}..{big})",
-            f"{ratio:.2f}x "
-            f"({per_policy['shared_sms']:.0f} vs {per_policy['native']:.0f}; AwsCustomResource "
-            f"{per_policy['aws_custom_resource'] / per_policy['native']:.2f}x)",
-            "<= 1.2x",
-            ratio <= 1.2,
-        )
-        report.add(
-            "template resources per policy",
-            f"{per_resource['shared_sms']:.0f} (native "
-            f"{per_resource['native']:.0f}, AwsCustomResource {per_resource['aws_custom_resource']:.0f})",
-            "1",
-            per_resource["shared_sms"] == 1,
-        )
-        time_ratio = median_wall("shared_sms", big) / median_wall("native", big)
-        report.add(
-            f"synth time vs native at N={big} (median, whole process)",
-            f"{time_ratio:.2f}x "
-            f"({median_wall('shared_sms', big):.2f} s vs {median_wall('native', big):.2f} s; AwsCustomResource "
-            f"{median_wall('aws_custom_resource', big) / median_wall('native', big):.2f}x)",
-            "<= 1.15x",
-            time_ratio <= 1.15,
-        )
-    if 400 in sizes:
-        for approach in APPROACHES:
-            runs = results[(approach, 400)]
-            ok = [r for r in runs if "error" not in r]
-            goal = "<= 500, <= 1 MB, <= 10,240" if approach == "shared_sms" else ""
-            if not ok:
-                report.add(
-                    f"N=400 within CloudFormation and IAM limits: {approach}",
-                    "cannot synthesize",
-                    goal,
-                    False if approach == "shared_sms" else None,
-                    runs[0]["error"],
-                )
-                continue
-            r = ok[0]
-            fits = (
-                r["resources"] <= 500 and r["template_bytes"] <= 1_000_000 and r["largest_iam_policy_chars"] <= 10_240
-            )
-            report.add(
-                f"N=400 within CloudFormation and IAM limits: {approach}",
-                f"{r['resources']} resources, {r['template_bytes']:,} bytes, largest IAM policy "
-                f"{r['largest_iam_policy_chars']:,} chars",
-                goal,
-                fits if approach == "shared_sms" else None,
-                "" if fits else "does not fit",
-            )
-    twice = [synth_once("shared_sms", small) for _ in range(2)]
-    same = (
-        all("error" not in t for t in twice)
-        and twice[0]["template_sha"] == twice[1]["template_sha"]
-        and twice[0]["asset_hashes"] == twice[1]["asset_hashes"]
-    )
-    report.add("two synths: identical templates and asset hashes", "yes" if same else "no", "identical", same)
 
 
 # -- the function -------------------------------------------------------------------------------------
@@ -367,73 +226,18 @@ MISSED = {
 }
 
 
-# -- the report -----------------------------------------------------------------------------------------------
-def machine() -> str:
-    def version(command: list[str]) -> str:
-        try:
-            return subprocess.run(command, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
-        except (OSError, IndexError, subprocess.SubprocessError):
-            return "unknown"
-
-    from importlib import metadata
-
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else ""
-    )
-    return "\n".join(
-        [
-            f"- machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}",
-            f"- Python {platform.python_version()}, Node {version(['node', '--version'])}",
-            f"- aws-cdk-lib {metadata.version('aws-cdk-lib')}, boto3 {metadata.version('boto3')}, "
-            f"botocore {metadata.version('botocore')}, crhelper {metadata.version('crhelper')}",
-        ]
-    )
-
-
-def write(report: Report, path: Path) -> None:
-    rows = ["| figure | value | goal | met |", "|---|---|---|---|"]
-    for row in report.rows:
-        met = "" if row.met is None else ("yes" if row.met else "**no**")
-        note = f" ({row.note})" if row.note else ""
-        rows.append(f"| {row.figure} | {row.value}{note} | {row.goal} | {met} |")
-    missed = [row for row in report.rows if row.met is False]
-    reasons = [f"- **{row.figure}**: {text}" for row in missed for key, text in MISSED.items() if key in row.figure]
-    mode = "quick smoke run (not for comparison)" if report.quick else "full run"
-    path.write_text(
-        "\n\n".join(
-            [
-                "# Benchmarks",
-                f"Written by `bench/run.py` ({mode}) on {time.strftime('%Y-%m-%d')}. Rerun with "
-                "`.venv/bin/python bench/run.py` after `make test` has set up the environment.",
-                "## Machine and versions\n\n" + machine(),
-                "## Results\n\n" + "\n".join(rows),
-                *(["## Goals missed: why, and what would fix it\n\n" + "\n".join(reasons)] if reasons else []),
-                *report.tables,
-            ]
-        )
-        + "\n"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition (CI smoke run)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     report = Report(quick=args.quick)
-    bench_synth(report, [1, 10] if args.quick else [1, 10, 100, 400], 1 if args.quick else 3)
+    chart = args.output.with_name("benchmarks-synthesis.svg")
+    bench_synth(report, [1, 10] if args.quick else [1, 10, 100, 400], 1 if args.quick else 5, chart, not args.quick)
+    bench_first_construct(report, 3 if args.quick else 9)
     bench_function(report, 2 if args.quick else 7)
     bench_lifecycle(report, 10 if args.quick else 200)
-    write(report, args.output)
+    write(report, args.output, MISSED)
     print(args.output.read_text())
     return 0
 

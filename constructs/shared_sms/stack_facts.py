@@ -12,7 +12,6 @@ from typing import Any
 import jsii
 from aws_cdk import Aws, FeatureFlags, IStableAnyProducer, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from .tokens import is_unresolved
@@ -37,13 +36,32 @@ class StackFacts:
         facts = _FACTS.get(stack)
         if facts is None:
             region = stack.region
-            partition = None if is_unresolved(region) else RegionInfo.get(region).partition
+            partition = None if is_unresolved(region) else partition_of(region)
             minimize = FeatureFlags.of(stack).is_enabled("@aws-cdk/aws-iam:minimizePolicies") is True
             facts = _FACTS[stack] = cls(stack.account, region, partition, minimize)
         return facts
 
 
 _FACTS: weakref.WeakKeyDictionary[Stack, StackFacts] = weakref.WeakKeyDictionary()
+
+# Region name -> partition, as CDK's RegionInfo has it (tests/constructs/test_stack_facts.py keeps
+# the two in step): RegionInfo's first use costs 50 ms of loading fact tables in Node.
+_PARTITIONS = (
+    (re.compile(r"cn-[a-z]+-\d+"), "aws-cn"),
+    (re.compile(r"us-gov-[a-z]+-\d+"), "aws-us-gov"),
+    (re.compile(r"us-iso-[a-z]+-\d+"), "aws-iso"),
+    (re.compile(r"us-isob-[a-z]+-\d+"), "aws-iso-b"),
+    (re.compile(r"us-isof-[a-z]+-\d+"), "aws-iso-f"),
+    (re.compile(r"eu-isoe-[a-z]+-\d+"), "aws-iso-e"),
+    (re.compile(r"eusc-[a-z]+-[a-z]+-\d+"), "aws-eusc"),
+    (re.compile(r"(af|ap|ca|eu|il|me|mx|sa|us)-[a-z]+-\d+"), "aws"),
+)
+
+
+def partition_of(region: str) -> str | None:
+    """The partition of a region name; None for a name no rule knows (the template then keeps
+    ``AWS::Partition``)."""
+    return next((partition for pattern, partition in _PARTITIONS if pattern.fullmatch(region)), None)
 
 
 @jsii.implements(IStableAnyProducer)
