@@ -6,8 +6,6 @@ an emulator that knows the organization: who is in which OU, and who accepted an
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 
 from tests.conftest import CONSUMER, OWNER, REGION, client_for, new_phone_number
 from tests.e2e.accounts import NEW_CONSUMER, ORG_MEMBER, shared_with
+from tests.e2e.checks import assert_lint_and_nag_clean
 from tests.fakes.sms_voice.ram import Organization
 from tests.harness.cdk_cli import cdk_synth
 from tests.harness.deploy import LocalCloudFormation, StackOperationError
@@ -78,15 +77,7 @@ def test_the_consumer_check_may_list_shared_resources(assembly: Path) -> None:
 
 
 def test_cfn_lint_and_cdk_nag_find_nothing(assembly: Path) -> None:
-    templates = [str(assembly / f"{stack}.template.json") for stack in STACKS]
-    run = subprocess.run(
-        [shutil.which("cfn-lint") or "cfn-lint", "--ignore-checks", "W3005", "--", *templates],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    report = json.loads((assembly / "validation-report.json").read_text())
-    assert [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])] == []
+    assert_lint_and_nag_clean(assembly, STACKS)
 
 
 def test_an_ou_share_reaches_the_ou_and_nobody_else(
