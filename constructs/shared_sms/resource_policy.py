@@ -118,7 +118,8 @@ class ResourcePolicy(Construct):
         return Lazy.any(Producer(self._policy_json))
 
     def _statements_changed(self) -> None:
-        """A statement joined after the Policy property was rendered: render it at synth time."""
+        """A statement joined (or may join) after a rendering: render again, at synth time."""
+        self._rendered_cache = None
         if self._eager:
             self._eager = False
             self._resource.add_property_override("Policy", self._lazy_policy())
