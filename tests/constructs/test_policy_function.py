@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
@@ -132,3 +133,45 @@ def test_the_function_knows_its_stack_and_custom_resources_give_up_after_minutes
     )
     for kind in ("Custom::SmsResourcePolicy", "Custom::SmsSharedResourceCheck"):
         template.has_resource_properties(kind, {"ServiceTimeout": "480"})
+
+
+def _shared_number(stack: cdk.Stack) -> None:
+    PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN).share_with(iam.AccountPrincipal(CONSUMER))
+
+
+def test_the_functions_code_goes_through_the_stacks_own_synthesizer() -> None:
+    app = cdk.App(default_stack_synthesizer=cdk.DefaultStackSynthesizer(qualifier="plat01"))
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account=OWNER, region=REGION))
+    _shared_number(stack)
+    (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    assert function["Properties"]["Code"]["S3Bucket"] == f"cdk-plat01-assets-{OWNER}-{REGION}"
+
+
+def test_customized_roles_replace_the_functions_role() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account=OWNER, region=REGION))
+    iam.Role.customize_roles(stack, use_precreated_roles={"S/SharedSmsPolicyFunction/Role": "platform-sms-writer"})
+    _shared_number(stack)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Role", 0)
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    assert "role/platform-sms-writer" in json.dumps(function["Properties"]["Role"])
+
+
+def test_tags_and_aspects_reach_the_function_and_its_log_group() -> None:
+    from aws_cdk import aws_lambda as lambda_
+
+    @jsii.implements(cdk.IAspect)
+    class Tracing:
+        def visit(self, node: Any) -> None:
+            if isinstance(node, lambda_.CfnFunction):
+                node.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+
+    stack = new_stack()
+    cdk.Tags.of(stack).add("CostCenter", "1234")
+    cdk.Aspects.of(stack).add(Tracing())
+    _shared_number(stack)
+    template = Template.from_stack(stack)
+    tag = Match.array_with([{"Key": "CostCenter", "Value": "1234"}])
+    template.has_resource_properties("AWS::Lambda::Function", {"Tags": tag, "TracingConfig": {"Mode": "Active"}})
+    template.has_resource_properties("AWS::Logs::LogGroup", {"Tags": tag, "RetentionInDays": 30})
