@@ -15,7 +15,8 @@ from aws_cdk import aws_iam as iam
 
 from shared_sms import PhoneNumber
 from shared_sms.cli import main
-from shared_sms.cli.drift import _MARKER, declared_policies
+from shared_sms.cli.assembly import declared_policies
+from shared_sms.cli.drift import _MARKER
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, new_phone_number, share
 from tests.harness.cloudformation import CustomResource
 
@@ -188,6 +189,21 @@ def test_console_script_and_module_entry_points_run_without_the_cdk(
         assert run.stdout.startswith("TYPE") and "Node" not in run.stderr
 
 
+def test_policy_diff_loads_neither_the_cdk_nor_jsii(
+    monkeypatch: pytest.MonkeyPatch, emulator: Any, tmp_path: Path
+) -> None:
+    _as(monkeypatch, emulator, OWNER)
+    (tmp_path / "manifest.json").write_text('{"version": "55.0.0", "artifacts": {}}')
+    check = (
+        "import sys; from shared_sms.cli import main; status = main(['policy', 'diff', '--app', sys.argv[1]]); "
+        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", check, str(tmp_path)], capture_output=True, text=True, env=dict(os.environ), timeout=60
+    )
+    assert run.stdout == "0 []\n", run.stderr
+
+
 def test_progress_goes_to_the_given_stream_and_is_cleared(owner_client: Any, shared_estate: set[str]) -> None:
     import io
 
@@ -200,7 +216,12 @@ def test_progress_goes_to_the_given_stream_and_is_cleared(owner_client: Any, sha
     assert progress.getvalue().endswith("\r\033[K")
 
 
-def test_the_clis_copy_of_the_ownership_marker_matches_the_functions() -> None:
-    from shared_sms_function.ownership import MARKER
+def test_the_cli_judges_policies_with_the_functions_own_modules() -> None:
+    """One implementation of the equivalence and the marker: the files of the function's code asset."""
+    from shared_sms.cli.function_modules import equivalence, ownership
+    from shared_sms.function_code import function_code_dir
 
-    assert _MARKER.pattern == MARKER.pattern
+    folder = function_code_dir() / "shared_sms_function"
+    assert Path(equivalence.__file__) == folder / "equivalence.py"
+    assert Path(ownership.__file__) == folder / "ownership.py"
+    assert _MARKER is ownership.MARKER

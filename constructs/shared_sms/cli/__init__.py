@@ -1,6 +1,7 @@
 """The ``shared-sms`` command line (also ``python -m shared_sms``).
 
-Exit status: 0 success (``policy diff``: in sync; ``audit``: nothing flagged), 1 drift or flags, 2 error.
+Exit status: 0 success (``policy diff``: in sync; ``audit``: nothing flagged), 1 drift or flags, 2 error
+(``policy diff`` and ``audit``: also when one resource could not be read; the rest are still reported).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import sys
 from pathlib import Path
 
 from ..resource_types import ALL_TYPES
-from .aws import CliError, client, explain
+from .assembly import POLICY_TYPE
+from .aws import CliError, RegionalClients, client, explain, partition_and_region
 
 EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 EXIT_FLAGGED = EXIT_DRIFT
@@ -19,7 +21,11 @@ EXIT_FLAGGED = EXIT_DRIFT
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shared-sms", description="Inspect shared SMS Voice V2 resources.")
-    parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    parser.add_argument(
+        "--region",
+        help="AWS region (default: from the environment or profile); `policy` reads each ARN in the ARN's "
+        "region and takes this one only for environment-agnostic stacks",
+    )
     parser.add_argument("--profile", help="AWS profile from ~/.aws/config")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -58,6 +64,8 @@ def _check_arn(arn: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "policy":
+        return _policy(args)
     sms = client(args.region, args.profile)
     if args.command == "ls":
         from .inventory import list_rows, render
@@ -65,31 +73,45 @@ def _run(args: argparse.Namespace) -> int:
         progress = sys.stderr if sys.stderr.isatty() else None
         render(list_rows(sms, args.owner, args.types or [t.name for t in ALL_TYPES], progress), args.output)
         return EXIT_OK
-    if args.command == "audit":
-        from .audit import audit
-        from .audit import render as render_grants
+    from .audit import audit
+    from .audit import render as render_grants
 
-        stacks = None if args.no_stack_names else lambda: client(args.region, args.profile, "cloudformation")
-        grants = audit(sms, stacks, warn=sys.stderr)
-        render_grants(grants, args.output)
-        if any(grant.error for grant in grants):
-            return EXIT_ERROR
-        return EXIT_FLAGGED if any(grant.flags for grant in grants) else EXIT_OK
-    from .drift import declared_policies, diff_one, live_policy
+    stacks = None if args.no_stack_names else lambda: client(args.region, args.profile, "cloudformation")
+    grants = audit(sms, stacks, warn=sys.stderr)
+    render_grants(grants, args.output)
+    if any(grant.error for grant in grants):
+        return EXIT_ERROR
+    return EXIT_FLAGGED if any(grant.flags for grant in grants) else EXIT_OK
 
+
+def _policy(args: argparse.Namespace) -> int:
+    """Each ARN is read in its own region; --region only stands in for an environment-agnostic stack's."""
+    from .assembly import declared_policies
+    from .drift import DRIFT, ERROR, diff_one, live_policy
+    from .function_modules import equivalence
+
+    clients = RegionalClients(args.region, args.profile)
     if args.policy_command == "get":
         _check_arn(args.arn)
-        policy = live_policy(sms, args.arn)
+        policy = live_policy(clients.for_arn(args.arn), args.arn)
         print(json.dumps(policy, indent=2) if policy else f"no resource policy is attached to {args.arn}")
         return EXIT_OK
     status = EXIT_OK
-    for declared in declared_policies(args.app):
-        label = declared.arn or f"{declared.stack}/{declared.logical_id}"
-        outcome, lines = diff_one(sms, declared)
-        print(f"{outcome}: {label}" + (f" ({declared.why_unresolved})" if declared.why_unresolved else ""))
-        sys.stdout.writelines(lines)
-        if outcome == "drift":
-            status = EXIT_DRIFT
+    declared_all = declared_policies(args.app, clients.default_region)
+    for declared in declared_all:
+        outcome = diff_one(clients.for_arn, declared)
+        where = f"stack {declared.stack} / {declared.logical_id}"
+        if declared.arn is None:
+            print(f"{outcome.status}: {where} ({declared.why_unresolved})")
+            continue
+        error = f": {outcome.error}" if outcome.error else ""
+        print(f"{outcome.status}: {declared.arn} ({where}, region {partition_and_region(declared.arn)[1]}){error}")
+        sys.stdout.writelines(outcome.diff)
+        for statement in outcome.not_ours:
+            print(f"  not ours: {equivalence.canonical(statement)}")
+        status = max(status, {DRIFT: EXIT_DRIFT, ERROR: EXIT_ERROR}.get(outcome.status, EXIT_OK))
+    if not declared_all:
+        print(f"no {POLICY_TYPE} in {args.app}", file=sys.stderr)
     return status
 
 

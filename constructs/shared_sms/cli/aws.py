@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -12,15 +13,74 @@ class CliError(Exception):
     """A problem to print as one line, exiting with status 2."""
 
 
-def client(region: str | None, profile: str | None, service: str = SERVICE) -> Any:
-    """A client from the normal credential chain; AWS_ENDPOINT_URL_* variables are honoured by botocore."""
+def session(region: str | None, profile: str | None) -> Any:
+    """A boto3 session from the normal credential chain; AWS_ENDPOINT_URL_* variables are honoured by botocore."""
     import boto3
-    from botocore.config import Config
 
     # botocore reads AWS_DEFAULT_REGION; AWS_REGION is what Lambda and most tools set.
-    session = boto3.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
+    return boto3.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
+
+
+def client(region: str | None, profile: str | None, service: str = SERVICE) -> Any:
+    return _client(session(region, profile), service)
+
+
+def _client(boto_session: Any, service: str = SERVICE, region: str | None = None) -> Any:
+    from botocore.config import Config
+
     attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or 5)
-    return session.client(service, config=Config(retries={"mode": "standard", "total_max_attempts": attempts}))
+    config = Config(retries={"mode": "standard", "total_max_attempts": attempts})
+    return boto_session.client(service, region_name=region, config=config)
+
+
+@functools.cache
+def partition_of(region: str) -> str | None:
+    """The region's partition as the installed botocore's endpoint data has it (None: a region it
+    does not know); regions are added to that data before anyone can use them."""
+    import botocore.session
+    from botocore.exceptions import UnknownRegionError
+
+    try:
+        return str(botocore.session.get_session().get_partition_for_region(region))
+    except UnknownRegionError:
+        return None
+
+
+def partition_and_region(arn: str) -> tuple[str, str]:
+    parts = arn.split(":")
+    return (parts[1], parts[3]) if len(parts) > 5 else ("", "")
+
+
+class RegionalClients:
+    """SMS Voice V2 clients of one session, one per (partition, region) named by the ARNs asked for:
+    a resource policy is only served by its resource's own region."""
+
+    def __init__(self, region: str | None, profile: str | None) -> None:
+        self._session = session(region, profile)
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    @property
+    def default_region(self) -> str | None:
+        """--region, AWS_REGION, AWS_DEFAULT_REGION or the profile's region."""
+        region: str | None = self._session.region_name
+        return region
+
+    def for_arn(self, arn: str) -> Any:
+        partition, region = partition_and_region(arn)
+        expected = partition_of(region)
+        if expected is None:
+            import botocore
+
+            raise CliError(
+                f"{arn}: region {region!r} is not in botocore {botocore.__version__}'s endpoint data: "
+                "check the ARN or upgrade boto3"
+            )
+        if partition != expected:
+            raise CliError(f"{arn}: region {region} is in partition {expected}, not {partition}: check the ARN")
+        key = (partition, region)
+        if key not in self._clients:
+            self._clients[key] = _client(self._session, region=region)
+        return self._clients[key]
 
 
 def explain(error: Exception) -> str:

@@ -1,25 +1,33 @@
-"""``shared-sms policy get`` and ``policy diff``: live policies against synthesized templates."""
+"""``shared-sms policy get`` and ``policy diff``: live policies against synthesized templates.
+
+Which live statements are "ours": the function stamps each statement it writes with
+``SharedSms<8 hex of StackId>R<8 hex of StackId|LogicalId><n>``. The StackId holds a UUID that
+only CloudFormation knows, so offline the CLI cannot recompute a resource's marker. It groups the
+live statements by marker instead (one group per custom resource that wrote them): the declared
+policy is in sync when one group equals it by meaning. The other groups (another stack, or this
+stack's construct under an old id) and statements without a marker (the console, a person, RAM)
+are "not ours": listed, never drift. With no equal group the policy drifted; the diff is against
+the closest group, or against nothing when no group is left.
+"""
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import CliError
+from .assembly import POLICY_TYPE as POLICY_TYPE  # audit reads it here
+from .assembly import Declared
+from .aws import CliError, explain
+from .function_modules import equivalence, ownership
 
-POLICY_TYPE = "Custom::SmsResourcePolicy"
-# The function stamps statement Sids with SharedSms<8 hex>R<8 hex><index> (earlier SharedSms<12 hex><index>).
-# A copy of lambda/shared_sms_function/ownership.py's MARKER (the CLI cannot import the function's
-# asset); tests/cli/test_cli.py keeps the two equal.
-_MARKER = re.compile(
-    r"SharedSms(?:(?P<stack>[0-9a-f]{8})R(?P<resource>[0-9a-f]{8})|(?P<legacy>[0-9a-f]{12}))(?P<index>\d+)$"
-)
+_MARKER = ownership.MARKER
+IN_SYNC, DRIFT, ERROR, SKIPPED = "in sync", "drift", "error", "skipped"
+Statement = dict[str, Any]
 
 
 def live_policy(client: Any, arn: str) -> dict[str, Any] | None:
@@ -31,107 +39,77 @@ def live_policy(client: Any, arn: str) -> dict[str, Any] | None:
             return None
         raise
     policy = json.loads(text) if text else None
+    if policy is not None and not isinstance(policy, dict):
+        raise ValueError(f"the policy on {arn} is not a JSON object")
     return policy or None
 
 
-def without_markers(policy: dict[str, Any]) -> dict[str, Any]:
-    """The policy as the template states it: ownership markers removed from Sids."""
-    statements = []
-    for statement in policy.get("Statement", []):
-        statement = dict(statement)
-        sid = _MARKER.sub("", str(statement.get("Sid", "")))
-        if sid:
-            statement["Sid"] = sid
-        else:
-            statement.pop("Sid", None)
-        statements.append(statement)
-    return {**policy, "Statement": statements}
-
-
-def pretty(policy: dict[str, Any] | None) -> list[str]:
-    if policy is None:
-        return ["(no policy)\n"]
-    return [line + "\n" for line in json.dumps(policy, indent=2, sort_keys=True).splitlines()]
-
-
 @dataclass(frozen=True)
-class Declared:
-    stack: str
-    logical_id: str
-    arn: str | None
-    policy: dict[str, Any] | None
-    why_unresolved: str = ""
+class Outcome:
+    status: str  # IN_SYNC, DRIFT, ERROR or SKIPPED
+    diff: list[str] = field(default_factory=list)
+    not_ours: list[Statement] = field(default_factory=list)
+    error: str = ""
 
 
-class _UnresolvableError(Exception):
-    pass
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def _resolve(value: Any, pseudo: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return [_resolve(item, pseudo) for item in value]
-    if isinstance(value, dict) and len(value) == 1:
-        ((name, arg),) = value.items()
-        if name == "Ref" and arg in pseudo:
-            return pseudo[arg]
-        if name == "Fn::Join":
-            separator, parts = arg
-            return separator.join(str(_resolve(part, pseudo)) for part in parts)
-        raise _UnresolvableError(f"{name} {json.dumps(arg)[:60]}")
-    if isinstance(value, dict):
-        return {key: _resolve(item, pseudo) for key, item in value.items()}
-    return value
-
-
-def declared_policies(app_dir: Path) -> list[Declared]:
-    """Every Custom::SmsResourcePolicy in a cloud assembly, resolved where the template allows."""
-    manifest_file = app_dir / "manifest.json"
-    if not manifest_file.is_file():
-        raise CliError(f"{app_dir} is not a cloud assembly (no manifest.json): run `cdk synth` first or pass --app")
-    manifest = json.loads(manifest_file.read_text())
-    found: list[Declared] = []
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        account, region = artifact.get("environment", "aws://unknown/unknown")[len("aws://") :].split("/")
-        pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": _partition(region)}
-        pseudo = {k: v for k, v in pseudo.items() if "unknown" not in v}
-        template = json.loads((app_dir / artifact["properties"]["templateFile"]).read_text())
-        for logical_id, resource in template.get("Resources", {}).items():
-            if resource.get("Type") != POLICY_TYPE:
-                continue
-            props = resource.get("Properties", {})
-            try:
-                arn = _resolve(props.get("ResourceArn"), pseudo)
-                policy = json.loads(_resolve(props.get("Policy"), pseudo))
-            except _UnresolvableError as unknown:
-                found.append(Declared(name, logical_id, None, None, f"depends on a deploy-time value ({unknown})"))
-                continue
-            found.append(Declared(name, logical_id, arn, policy))
-    return found
-
-
-def diff_one(client: Any, declared: Declared) -> tuple[str, list[str]]:
-    """('in sync' | 'drift' | 'skipped', diff lines) for one declared policy."""
+def diff_one(client_for: Any, declared: Declared) -> Outcome:
+    """``client_for(arn)``: the client of the ARN's own region."""
     if declared.arn is None or declared.policy is None:
-        return "skipped", []
-    live = live_policy(client, declared.arn)
-    live_view = without_markers(live) if live is not None else None
-    if live_view is not None and json.dumps(live_view, sort_keys=True) == json.dumps(declared.policy, sort_keys=True):
-        return "in sync", []
-    lines = list(
-        difflib.unified_diff(
-            pretty(declared.policy), pretty(live_view), fromfile=f"template ({declared.stack})", tofile="live"
-        )
+        return Outcome(SKIPPED)
+    try:
+        live = live_policy(client_for(declared.arn), declared.arn)
+    except (BotoCoreError, ClientError, CliError, ValueError) as error:  # one resource: the run goes on
+        return Outcome(ERROR, error=explain(error))
+    groups, unmarked = _by_writer(equivalence.statements_of(live))
+    template = equivalence.statements_of(declared.policy)
+    # Ours: a group equal to the template, else the closest one (which group is ours is unknown).
+    ours = next((key for key, group in groups.items() if equivalence.same_statements(_unmarked(group), template)), None)
+    in_sync = ours is not None
+    if ours is None and groups:
+        ours = max(groups, key=lambda key: _likeness(_unmarked(groups[key]), template))
+    not_ours = unmarked + [s for key, group in groups.items() if key != ours for s in group]
+    if in_sync:
+        return Outcome(IN_SYNC, not_ours=not_ours)
+    live_ours = _unmarked(groups[ours]) if ours is not None else []
+    closest = f", the closest of {len(groups)} shared-sms groups" if len(groups) > 1 else ""
+    where = "live" if ours is None else f"live (marked {ownership.MARKER_PREFIX}{ours}{closest})"
+    lines = difflib.unified_diff(
+        _pretty(template), _pretty(live_ours), fromfile=f"template ({declared.stack})", tofile=where
     )
-    return "drift", lines
+    return Outcome(DRIFT, list(lines), not_ours)
+
+
+def _by_writer(statements: Iterable[Statement]) -> tuple[dict[str, list[Statement]], list[Statement]]:
+    """Statements by the marker of the resource that wrote them; those without a marker."""
+    groups: dict[str, list[Statement]] = {}
+    unmarked: list[Statement] = []
+    for statement in statements:
+        match = _MARKER.search(str(statement.get("Sid") or ""))
+        if match is None:
+            unmarked.append(statement)
+        else:
+            groups.setdefault(match["legacy"] or f"{match['stack']}R{match['resource']}", []).append(statement)
+    return groups, unmarked
+
+
+def _unmarked(statements: list[Statement]) -> list[Statement]:
+    """As the template states them: the function's marker removed from each Sid."""
+    return [{**statement, "Sid": ownership.user_sid(statement)} for statement in statements]
+
+
+def _likeness(live: list[Statement], template: list[Statement]) -> float:
+    return difflib.SequenceMatcher(None, _pretty(live), _pretty(template)).ratio()
+
+
+def _pretty(statements: list[Statement]) -> list[str]:
+    """The normal form, one JSON value a line: a diff shows changes of meaning, not of layout."""
+    if not statements:
+        return ["(no statements of a shared-sms resource)\n"]
+    normal = equivalence.normalize({"Statement": statements})
+    # Ordered by Sid, principal and effect before the rest: a statement whose actions changed keeps
+    # its place, and the diff shows the actions, not a moved block.
+    normal["Statement"].sort(key=lambda s: [equivalence.canonical(s.get(key)) for key in _ORDER])
+    return [line + "\n" for line in json.dumps(normal, indent=2, sort_keys=True).splitlines()]
+
+
+_ORDER = ("Sid", "Principal", "NotPrincipal", "Effect", "Resource", "NotResource", "Condition", "Action", "NotAction")
