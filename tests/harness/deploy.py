@@ -1,22 +1,29 @@
 """A local stand-in for CloudFormation stack operations (test support).
 
-Takes the templates that the real ``cdk synth`` wrote and plays create, update and
-delete against the SMS Voice V2 emulator:
+Takes the templates that the real ``cdk synth`` wrote and plays create, update and delete:
+native resources in the SMS Voice V2 emulator and its RAM model (native.py), ``Custom::Sms*``
+resources sent to the function's handler with the events CloudFormation sends, answered on
+the HTTPS sink, exactly once each.
 
-- ``AWS::SMSVOICE::OptOutList|PhoneNumber|SenderId|Pool`` are created in the emulator
-  with their real ARN formats (a pool gets its first origination identity only);
-- ``AWS::RAM::ResourceShare`` is applied to the emulator's RAM model (``ram``; updated in
-  place, as CloudFormation does for its properties), its refusals fail the resource;
-- ``Custom::Sms*`` resources are sent to the function's handler with the events
-  CloudFormation sends, answered on the HTTPS sink, exactly once each;
-- every other type (IAM, Lambda, Logs, CDK metadata) is accepted without effect,
-  with a made-up ARN for ``Fn::GetAtt ... Arn``.
+An operation, as CloudFormation runs one:
 
-Updates diff the resolved properties: a changed native resource is replaced, a changed
-custom resource gets an Update (a new physical id is a replacement, and the old one is
-deleted once the whole update succeeded). When anything fails, the resources already
-updated get rollback Updates in reverse order and the ones created are deleted.
-Stack delete goes in reverse dependency order and skips ``DeletionPolicy: Retain``.
+- the template is checked first (``DeletionPolicy`` and ``UpdateReplacePolicy`` values,
+  ``Conditions``): a refusal changes nothing;
+- the resources whose ``Condition`` holds are created or updated one at a time in dependency
+  order. A changed native resource is replaced when a create-only property changed, else
+  updated in place (native.py); a changed custom resource gets an Update, and a new physical
+  id is a replacement; a custom resource's ``ServiceToken`` cannot change;
+- when a resource fails, the rollback sends the resources updated an Update with old and new
+  properties swapped, in reverse order (the custom resource whose Update failed first, with
+  the physical id of its FAILED answer), and deletes what the operation created (the custom
+  resource whose Create failed too, with the physical id of its FAILED answer), keeping
+  ``Retain`` resources (policies.py);
+- once every resource succeeded, the cleanup deletes the resources that left the template
+  and the old physical resources of replacements, in reverse dependency order of the old
+  template, as their ``DeletionPolicy`` and ``UpdateReplacePolicy`` say.
+
+Stack delete goes in reverse dependency order and keeps ``Retain`` and ``RetainExceptOnCreate``
+resources.
 """
 
 from __future__ import annotations
@@ -24,48 +31,30 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+from . import conditions, policies
 from .cloudformation import LambdaContext, function_of
 from .https_sink import HttpsSink
-from .intrinsics import references, resolve
+from .intrinsics import partition_of, references, resolve
+from .native import RAM_SHARE, SMS_TYPES, NativeResources
+from .stack import Deployed, RollbackFailedError, Stack, StackOperationError, TemplateValidationError
 
-RAM_SHARE = "AWS::RAM::ResourceShare"
-SMS_TYPES = (
-    "AWS::SMSVOICE::OptOutList",
-    "AWS::SMSVOICE::PhoneNumber",
-    "AWS::SMSVOICE::SenderId",
-    "AWS::SMSVOICE::Pool",
-)
+__all__ = [
+    "RAM_SHARE",
+    "SMS_TYPES",
+    "Deployed",
+    "LocalCloudFormation",
+    "RollbackFailedError",
+    "Stack",
+    "StackOperationError",
+    "TemplateValidationError",
+]
 
-
-class StackOperationError(Exception):
-    def __init__(self, logical_id: str, reason: str) -> None:
-        super().__init__(f"{logical_id}: {reason}")
-        self.logical_id, self.reason = logical_id, reason
-
-
-@dataclass
-class Deployed:
-    type: str
-    physical_id: str
-    properties: Any
-    attributes: dict[str, Any]
-    retain: bool
-
-
-@dataclass
-class Stack:
-    name: str
-    account: str
-    region: str
-    stack_id: str
-    template: dict[str, Any] = field(default_factory=dict)
-    resources: dict[str, Deployed] = field(default_factory=dict)
-    parameters: dict[str, str] = field(default_factory=dict)
+FUNCTION_TYPES = "Custom::Sms"
+"""Custom resources sent to the function; other custom resources are accepted without effect."""
 
 
 class LocalCloudFormation:
@@ -84,169 +73,144 @@ class LocalCloudFormation:
         self.client_for, self.use_account = client_for, use_account
         self.stacks: dict[str, Stack] = {}
         self.events: list[dict[str, Any]] = []
+        """Every custom resource event sent, with its answer, in order."""
         self.exports: dict[tuple[str, str, str], Any] = {}
         """(account, region, export name) -> value, from the Outputs of the stacks deployed."""
         self.ssm_parameters: dict[tuple[str, str, str], str] = {}
         """(account, region, name) -> value: what ``AWS::SSM::Parameter::Value<String>`` parameters read."""
+        self.native = NativeResources(client_for, lambda: self.ram, self.ssm_parameters)
 
     # -- public operations ------------------------------------------------------------------------
     def deploy(self, cloud_assembly: Path, name: str, parameters: dict[str, str] | None = None) -> None:
         """Create or update stack ``name`` from ``cloud_assembly`` (``parameters``: values for the
-        template's parameters, as ``--parameters`` gives them); raise StackOperationError after rollback."""
+        template's parameters, as ``--parameters`` gives them); raise StackOperationError after
+        rollback (TemplateValidationError when refused before any change)."""
         manifest = json.loads((cloud_assembly / "manifest.json").read_text())
         artifact = manifest["artifacts"][name]
         account, region = artifact["environment"][len("aws://") :].split("/")
         template = json.loads((cloud_assembly / artifact["properties"]["templateFile"]).read_text())
-        stack = self.stacks.get(name) or Stack(
-            name, account, region, f"arn:aws:cloudformation:{region}:{account}:stack/{name}/{uuid.uuid4()}"
-        )
-        previous = dict(stack.resources)
+        stack = self.stacks.get(name) or Stack(name, account, region, _stack_arn(name, account, region))
+        values = {**stack.parameters, **(parameters or {})}  # like --parameters; earlier values are kept
+        working = Stack(stack.name, account, region, stack.stack_id, template, dict(stack.resources), values)
+        self._check(working)
+        active = _active(template, working.conditions)
         created: list[str] = []
         updated: list[tuple[str, Deployed]] = []
-        replaced: list[tuple[str, Deployed]] = []
-        values = {**stack.parameters, **(parameters or {})}  # like --parameters; earlier values are kept
-        working = Stack(stack.name, account, region, stack.stack_id, template, dict(previous), values)
         try:
-            for logical_id in self._order(template):
+            for logical_id in [lid for lid in self._order(template) if lid in active]:
                 definition = template["Resources"][logical_id]
-                props = self._resolve(working, definition.get("Properties", {}))
-                old = previous.get(logical_id)
+                props = self._resolve(working, definition.get("Properties", {})) or {}
+                old = stack.resources.get(logical_id)
                 if old is None:
-                    working.resources[logical_id] = self._create(working, logical_id, definition, props)
                     created.append(logical_id)
+                    working.resources[logical_id] = self._create(working, logical_id, definition, props)
                 elif old.properties != props:
-                    new = self._update(working, logical_id, definition, props, old)
-                    working.resources[logical_id] = new
                     updated.append((logical_id, old))
-                    if new.physical_id != old.physical_id:
-                        replaced.append((logical_id, old))
-        except StackOperationError:
-            self._rollback(working, created, updated)
+                    working.resources[logical_id] = self._update(working, logical_id, definition, props, old)
+        except StackOperationError as failure:
+            if failure.failed is not None:  # a custom resource that answered FAILED: tracked with that answer
+                working.resources[failure.logical_id] = failure.failed
+            self._rollback(working, created, updated, failure)
             raise
-        stack.template, stack.resources, stack.parameters = template, working.resources, values
+        old_template, previous = stack.template, stack.resources
+        stack.template, stack.parameters, stack.conditions = template, values, working.conditions
+        stack.resources = {lid: deployed for lid, deployed in working.resources.items() if lid in active}
         self.stacks[name] = stack
-        for output in template.get("Outputs", {}).values():
+        for output in self._outputs(stack).values():
             if "Export" in output:
                 export = self._resolve(stack, output["Export"]["Name"])
                 self.exports[(stack.account, stack.region, export)] = self._resolve(stack, output["Value"])
-        for logical_id in [lid for lid in previous if lid not in template["Resources"]]:
-            self._delete(stack, logical_id, previous[logical_id])
-        for logical_id, old in replaced:  # cleanup phase: the replaced physical resources go last
-            if not old.retain:
-                self._delete(stack, logical_id, old)
+        self._cleanup(stack, old_template, previous)
 
     def outputs(self, name: str) -> dict[str, Any]:
         """The stack's outputs by name, as ``describe-stacks`` shows them."""
         stack = self.stacks[name]
-        return {key: self._resolve(stack, output["Value"]) for key, output in stack.template.get("Outputs", {}).items()}
+        return {key: self._resolve(stack, output["Value"]) for key, output in self._outputs(stack).items()}
 
     def delete_stack(self, name: str) -> None:
-        stack = self.stacks.pop(name)
+        """Delete in reverse dependency order, keeping what DeletionPolicy keeps; a failure leaves
+        the stack (DELETE_FAILED) with the resources not deleted yet."""
+        stack = self.stacks[name]
         for logical_id in reversed(self._order(stack.template)):
             deployed = stack.resources.get(logical_id)
-            if deployed is not None and not deployed.retain:
+            if deployed is None:
+                continue
+            if not policies.kept_when_removed(stack.template["Resources"][logical_id]):
                 self._delete(stack, logical_id, deployed)
+            del stack.resources[logical_id]
+        del self.stacks[name]
+
+    # -- the phases of an operation -----------------------------------------------------------------
+    def _check(self, stack: Stack) -> None:
+        """What CloudFormation validates before it starts: refused here, nothing changes. (Parameters
+        are read when first used: CDK's BootstrapVersion, which only the unevaluated Rules use,
+        would need every test account bootstrapped.)"""
+        problems = policies.problems(stack.template)
+        if problems:
+            raise TemplateValidationError(stack.name, "Template format error: " + "; ".join(problems))
+        stack.conditions = conditions.evaluate(stack.template, lambda value: self._resolve(stack, value), stack.name)
+
+    def _rollback(
+        self, stack: Stack, created: list[str], updated: list[tuple[str, Deployed]], failure: StackOperationError
+    ) -> None:
+        try:
+            for logical_id, old in reversed(updated):
+                current = stack.resources[logical_id]
+                if current is old:
+                    continue  # refused before anything changed: a service token change, a failed native update
+                if current.type.startswith(FUNCTION_TYPES):
+                    # Old and new swapped; the physical id is the one the failed operation left.
+                    self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
+                    if current.physical_id != old.physical_id:
+                        self._send(stack, logical_id, current.type, "Delete", current.properties, current)
+                elif current.physical_id == old.physical_id:  # updated in place: back in place
+                    self.native.update(stack, logical_id, current.type, old.properties, current)
+                else:
+                    self.native.delete(stack, logical_id, current)  # the replacement the failed update created
+            for logical_id in reversed(created):
+                deployed = stack.resources.get(logical_id)  # None: a native create that failed
+                if deployed is not None and not policies.kept_on_rollback(stack.template["Resources"][logical_id]):
+                    self._delete(stack, logical_id, deployed)
+        except StackOperationError as error:
+            raise RollbackFailedError(failure, error) from error
+
+    def _cleanup(self, stack: Stack, old_template: dict[str, Any], previous: dict[str, Deployed]) -> None:
+        """After a successful update: removed resources and replaced physical resources go."""
+        for logical_id in reversed(self._order(old_template)):
+            old, current = previous.get(logical_id), stack.resources.get(logical_id)
+            if old is None:
+                continue
+            if current is None:  # left the template, or its Condition turned false
+                kept = policies.kept_when_removed(old_template["Resources"][logical_id])
+            elif current.physical_id != old.physical_id:  # replaced
+                kept = policies.kept_when_replaced(stack.template["Resources"][logical_id])
+            else:
+                continue
+            if not kept:
+                self._delete(stack, logical_id, old)
 
     # -- resources --------------------------------------------------------------------------------
     def _create(self, stack: Stack, logical_id: str, definition: dict[str, Any], props: Any) -> Deployed:
         kind = definition["Type"]
-        retain = definition.get("DeletionPolicy") == "Retain"
-        if kind.startswith("Custom::Sms"):
+        if kind.startswith(FUNCTION_TYPES):
             answer = self._send(stack, logical_id, kind, "Create", props)
-            return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}), retain)
-        if kind in SMS_TYPES:
-            physical, attributes = self._create_sms(stack, logical_id, kind, props)
-            return Deployed(kind, physical, props, attributes, retain)
-        if kind == RAM_SHARE:
-            arn = self._apply_share(stack, logical_id, props)
-            return Deployed(kind, arn, props, {"Arn": arn}, retain)
-        if kind == "AWS::SSM::Parameter":
-            name = props.get("Name") or f"CFN-{logical_id}"
-            self.ssm_parameters[(stack.account, stack.region, name)] = props["Value"]
-            return Deployed(kind, name, props, {"Type": props.get("Type", "String"), "Value": props["Value"]}, retain)
-        physical = f"{stack.name}-{logical_id}"
-        service = kind.split("::")[1].lower()
-        arn = f"arn:aws:{service}:{stack.region}:{stack.account}:{logical_id}"
-        return Deployed(kind, physical, props, {"Arn": arn}, retain)
+            return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}))
+        return self.native.create(stack, logical_id, kind, props)
 
     def _update(self, stack: Stack, logical_id: str, definition: dict[str, Any], props: Any, old: Deployed) -> Deployed:
         kind = definition["Type"]
-        if kind.startswith("Custom::Sms"):
+        if _is_custom(kind) and props.get("ServiceToken") != old.properties.get("ServiceToken"):
+            raise StackOperationError(logical_id, "Modifying service token is not allowed.")
+        if kind.startswith(FUNCTION_TYPES):
             answer = self._send(stack, logical_id, kind, "Update", props, old)
-            return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}), old.retain)
-        if kind == RAM_SHARE:  # every property updates without replacement
-            self._apply_share(stack, logical_id, props, old.physical_id)
-            return Deployed(kind, old.physical_id, props, old.attributes, old.retain)
-        return self._create(stack, logical_id, definition, props)  # native: replacement
+            return Deployed(kind, answer["PhysicalResourceId"], props, answer.get("Data", {}))
+        return self.native.update(stack, logical_id, kind, props, old)
 
     def _delete(self, stack: Stack, logical_id: str, deployed: Deployed) -> None:
-        if deployed.type.startswith("Custom::Sms"):
+        if deployed.type.startswith(FUNCTION_TYPES):
             self._send(stack, logical_id, deployed.type, "Delete", deployed.properties, deployed)
         else:
-            self._delete_physical(stack, deployed)
-
-    def _delete_physical(self, stack: Stack, deployed: Deployed) -> None:
-        if deployed.type == RAM_SHARE:
-            self._ram().delete_share(deployed.physical_id)
-            return
-        client = self.client_for(stack.account)
-        if deployed.type == "AWS::SMSVOICE::OptOutList":
-            client.delete_opt_out_list(OptOutListName=deployed.physical_id)
-        elif deployed.type == "AWS::SMSVOICE::PhoneNumber":
-            client.release_phone_number(PhoneNumberId=deployed.physical_id)
-        elif deployed.type == "AWS::SMSVOICE::SenderId":
-            sender_id, country = deployed.physical_id.split("|")
-            client.release_sender_id(SenderId=sender_id, IsoCountryCode=country)
-        elif deployed.type == "AWS::SMSVOICE::Pool":
-            client.delete_pool(PoolId=deployed.physical_id)
-
-    def _create_sms(
-        self, stack: Stack, logical_id: str, kind: str, props: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        client = self.client_for(stack.account)
-        if kind == "AWS::SMSVOICE::OptOutList":
-            name = props.get("OptOutListName") or f"{stack.name}-{logical_id}"[:64]
-            answer = client.create_opt_out_list(OptOutListName=name)
-            return name, {"Arn": answer["OptOutListArn"]}
-        if kind == "AWS::SMSVOICE::PhoneNumber":
-            answer = client.request_phone_number(
-                IsoCountryCode=props["IsoCountryCode"],
-                MessageType="TRANSACTIONAL",
-                NumberCapabilities=props["NumberCapabilities"],
-                NumberType=props["NumberType"],
-            )
-            return answer["PhoneNumberId"], {
-                "Arn": answer["PhoneNumberArn"],
-                "PhoneNumberId": answer["PhoneNumberId"],
-                "PhoneNumber": answer["PhoneNumber"],
-            }
-        if kind == "AWS::SMSVOICE::SenderId":
-            answer = client.request_sender_id(SenderId=props["SenderId"], IsoCountryCode=props["IsoCountryCode"])
-            return f"{props['SenderId']}|{props['IsoCountryCode']}", {"Arn": answer["SenderIdArn"]}
-        answer = client.create_pool(OriginationIdentity=props["OriginationIdentities"][0], MessageType="TRANSACTIONAL")
-        return answer["PoolId"], {"Arn": answer["PoolArn"], "PoolId": answer["PoolId"]}
-
-    def _apply_share(self, stack: Stack, logical_id: str, props: dict[str, Any], arn: str | None = None) -> str:
-        from tests.fakes.sms_voice.ram import RamError
-
-        arguments = (
-            props["Name"],
-            list(props.get("ResourceArns", [])),
-            list(props.get("Principals", [])),
-            str(props.get("AllowExternalPrincipals", True)).lower() == "true",  # RAM's default: allowed
-        )
-        try:
-            if arn is None:
-                return str(self._ram().create_share(stack.account, stack.region, *arguments))
-            self._ram().update_share(arn, *arguments)
-            return arn
-        except RamError as error:
-            raise StackOperationError(logical_id, str(error)) from None
-
-    def _ram(self) -> Any:
-        if self.ram is None:
-            raise AssertionError("this driver was built without the emulator's RAM model (ram=emulator.state.ram)")
-        return self.ram
+            self.native.delete(stack, logical_id, deployed)
 
     # -- events -----------------------------------------------------------------------------------
     def _send(
@@ -280,32 +244,19 @@ class LocalCloudFormation:
         answers = self.sink.answers_for(request_id)
         if len(answers) != 1:
             raise AssertionError(f"{logical_id} {request_type}: expected one answer, got {len(answers)}")
-        self.events.append({"event": event, "answer": answers[0]})
-        if answers[0]["Status"] != "SUCCESS":
-            raise StackOperationError(logical_id, answers[0]["Reason"])
-        return answers[0]
-
-    def _rollback(self, stack: Stack, created: list[str], updated: list[tuple[str, Deployed]]) -> None:
-        for logical_id, old in reversed(updated):
-            current = stack.resources[logical_id]
-            if current.type.startswith("Custom::Sms"):
-                # Old and new swapped; the physical id is the one the failed stack state had.
-                self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
-                if current.physical_id != old.physical_id:
-                    self._send(stack, logical_id, current.type, "Delete", current.properties, current)
-            elif current.type == RAM_SHARE:
-                self._apply_share(stack, logical_id, old.properties, current.physical_id)
-            elif current.physical_id != old.physical_id:
-                self._delete_physical(stack, current)  # what the failed update created goes
-        for logical_id in reversed(created):
-            deployed = stack.resources.get(logical_id)
-            if deployed is not None:
-                self._delete(stack, logical_id, deployed)
+        answer = answers[0]
+        self.events.append({"event": event, "answer": answer})
+        if answer["Status"] != "SUCCESS":
+            # CloudFormation goes on tracking a failed Create or Update under the answer's physical id.
+            attributes = old.attributes if old is not None else {}
+            failed = Deployed(kind, answer["PhysicalResourceId"], props, attributes)
+            raise StackOperationError(logical_id, answer["Reason"], failed if request_type != "Delete" else None)
+        return answer
 
     # -- template helpers ---------------------------------------------------------------------------
     def _order(self, template: dict[str, Any]) -> list[str]:
         resources = template.get("Resources", {})
-        graph = TopologicalSorter()
+        graph: TopologicalSorter[str] = TopologicalSorter()
         for logical_id, definition in resources.items():
             depends = definition.get("DependsOn", [])
             depends = [depends] if isinstance(depends, str) else depends
@@ -313,12 +264,17 @@ class LocalCloudFormation:
             graph.add(logical_id, *sorted(needs))
         return list(graph.static_order())
 
+    def _outputs(self, stack: Stack) -> dict[str, Any]:
+        active = _active(stack.template, stack.conditions, "Outputs")
+        return {key: output for key, output in stack.template.get("Outputs", {}).items() if key in active}
+
     def _resolve(self, stack: Stack, value: Any) -> Any:
+        partition, url_suffix = partition_of(stack.region)
         pseudo = {
             "AWS::Region": stack.region,
             "AWS::AccountId": stack.account,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": partition,
+            "AWS::URLSuffix": url_suffix,
             "AWS::StackName": stack.name,
             "AWS::StackId": stack.stack_id,
         }
@@ -329,6 +285,8 @@ class LocalCloudFormation:
             parameter = stack.template.get("Parameters", {}).get(name)
             if parameter is not None:
                 return self._parameter(stack, name, parameter)
+            if name not in stack.resources:
+                raise StackOperationError(name, f"Unresolved resource dependencies [{name}]: not deployed")
             return stack.resources[name].physical_id
 
         def get_att(logical_id: str, attribute: str) -> Any:
@@ -340,7 +298,12 @@ class LocalCloudFormation:
                 raise StackOperationError(stack.name, f"No export named {export} found")
             return self.exports[key]
 
-        return resolve(value, ref, get_att, import_value)
+        def condition(name: str) -> bool:
+            if name not in stack.conditions:
+                raise TemplateValidationError(stack.name, f"Template format error: Unresolved dependencies [{name}]")
+            return stack.conditions[name]
+
+        return resolve(value, ref, get_att, import_value, condition)
 
     def _parameter(self, stack: Stack, name: str, parameter: dict[str, Any]) -> Any:
         """A template parameter's value: the one given, its default, or what SSM holds for an SSM-typed one."""
@@ -354,6 +317,20 @@ class LocalCloudFormation:
         if "Default" not in parameter:
             raise StackOperationError(name, "no value given for this parameter and it has no Default")
         return parameter["Default"]
+
+
+def _active(template: dict[str, Any], values: dict[str, bool], block: str = "Resources") -> set[str]:
+    """The logical ids of ``block`` whose Condition holds (or that have none)."""
+    items = template.get(block, {}).items()
+    return {key for key, definition in items if "Condition" not in definition or values[definition["Condition"]]}
+
+
+def _is_custom(kind: str) -> bool:
+    return kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource"
+
+
+def _stack_arn(name: str, account: str, region: str) -> str:
+    return f"arn:{partition_of(region)[0]}:cloudformation:{region}:{account}:stack/{name}/{uuid.uuid4()}"
 
 
 def _as_strings(value: Any) -> Any:

@@ -1,11 +1,14 @@
 """Resolving the CloudFormation intrinsics that CDK templates use: Ref, Fn::GetAtt,
-Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::ImportValue and the pseudo parameters."""
+Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::ImportValue, Fn::If and the pseudo parameters."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
+
+from botocore.loaders import create_loader
 
 NO_VALUE = object()
 
@@ -45,9 +48,11 @@ def resolve(
     ref: Callable[[str], Any],
     get_att: Callable[[str, str], Any],
     import_value: Callable[[str], Any] | None = None,
+    condition: Callable[[str], bool] | None = None,
 ) -> Any:
     """``value`` with every intrinsic evaluated; ``ref`` answers Ref (pseudo parameters and
-    template parameters included), ``import_value`` Fn::ImportValue."""
+    template parameters included), ``import_value`` Fn::ImportValue, ``condition`` the value
+    of a named condition for Fn::If (``Ref: AWS::NoValue`` drops the key or item it stands for)."""
 
     def walk(item: Any) -> Any:
         if isinstance(item, list):
@@ -72,6 +77,9 @@ def resolve(
                 return str(text).split(str(separator))
             if key == "Fn::ImportValue" and import_value is not None:
                 return import_value(str(walk(arg)))
+            if key == "Fn::If" and condition is not None:
+                name, when_true, when_false = arg
+                return walk(when_true if condition(name) else when_false)  # the other branch is never resolved
             if key == "Fn::Sub":
                 text, variables = (arg[0], walk(arg[1])) if isinstance(arg, list) else (arg, {})
                 return _substitute(text, variables, ref, get_att)
@@ -79,7 +87,20 @@ def resolve(
                 raise UnsupportedIntrinsicError(f"{key} is not supported by the local deployment driver")
         return {k: v for k, v in ((k, walk(v)) for k, v in item.items()) if v is not NO_VALUE}
 
-    return walk(value)
+    resolved = walk(value)
+    return None if resolved is NO_VALUE else resolved
+
+
+@functools.cache
+def partition_of(region: str) -> tuple[str, str]:
+    """``AWS::Partition`` and ``AWS::URLSuffix`` of ``region``, from botocore's partition data
+    (a listed region first, then each partition's region pattern, as botocore matches them)."""
+    partitions = create_loader().load_data("partitions")["partitions"]
+    listed = next((p for p in partitions if region in p["regions"]), None)
+    partition = listed or next((p for p in partitions if re.match(p["regionRegex"], region)), None)
+    if partition is None:
+        raise ValueError(f"{region!r} is in no partition botocore knows")
+    return str(partition["id"]), str(partition["outputs"]["dnsSuffix"])
 
 
 def _substitute(

@@ -1,0 +1,195 @@
+"""The resource types the local CloudFormation driver provisions itself (everything but custom
+resources):
+
+- ``AWS::SMSVOICE::OptOutList|PhoneNumber|SenderId|Pool`` in the SMS Voice V2 emulator, with
+  their real ARN formats (a pool gets its first origination identity only);
+- ``AWS::RAM::ResourceShare`` in the emulator's RAM model, updated in place;
+- ``AWS::SSM::Parameter`` in the driver's own table (what ``AWS::SSM::Parameter::Value<String>``
+  parameters read);
+- every other type is accepted without effect, with a made-up physical id and ARN (for
+  ``Fn::GetAtt ... Arn``), new on every replacement.
+
+A changed resource is replaced when one of its ``createOnlyProperties`` changed (the resource
+type's registry schema, as cfn-lint ships it); otherwise it is updated in place: a share and
+an SSM parameter for real, the SMS types with no effect on the emulator (it models no
+UpdatePool, AssociateOriginationIdentity or UpdatePhoneNumber), the rest without effect.
+
+What the service refuses fails the resource (a StackOperationError), as a resource handler's
+error does in CloudFormation, so the operation rolls back.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .intrinsics import partition_of
+from .stack import Deployed, Stack, StackOperationError
+
+RAM_SHARE = "AWS::RAM::ResourceShare"
+SSM_PARAMETER = "AWS::SSM::Parameter"
+SMS_TYPES = (
+    "AWS::SMSVOICE::OptOutList",
+    "AWS::SMSVOICE::PhoneNumber",
+    "AWS::SMSVOICE::SenderId",
+    "AWS::SMSVOICE::Pool",
+)
+
+
+class NativeResources:
+    def __init__(
+        self,
+        client_for: Callable[[str], Any],
+        ram: Callable[[], Any],
+        ssm_parameters: dict[tuple[str, str, str], str],
+    ) -> None:
+        self.client_for, self.ram, self.ssm_parameters = client_for, ram, ssm_parameters
+
+    def create(self, stack: Stack, logical_id: str, kind: str, props: Any) -> Deployed:
+        try:
+            if kind in SMS_TYPES:
+                physical, attributes = self._create_sms(stack, logical_id, kind, props)
+                return Deployed(kind, physical, props, attributes)
+            if kind == RAM_SHARE:
+                arn = self._apply_share(stack, logical_id, props)
+                return Deployed(kind, arn, props, {"Arn": arn})
+        except ClientError as error:
+            raise StackOperationError(logical_id, _handler_message(error)) from None
+        if kind == SSM_PARAMETER:
+            return self._put_parameter(stack, props.get("Name") or f"{stack.name}-{logical_id}-{_suffix()}", props)
+        physical = f"{stack.name}-{logical_id}-{_suffix()}"
+        service = kind.split("::")[1].lower()
+        arn = f"arn:{partition_of(stack.region)[0]}:{service}:{stack.region}:{stack.account}:{physical}"
+        return Deployed(kind, physical, props, {"Arn": arn})
+
+    def update(self, stack: Stack, logical_id: str, kind: str, props: Any, old: Deployed) -> Deployed:
+        """In place, or a replacement when a create-only property changed (the caller deletes the
+        old physical resource in the cleanup phase, as UpdateReplacePolicy says)."""
+        if replaces(kind, stack.region, old.properties, props):
+            return self.create(stack, logical_id, kind, props)
+        if kind == RAM_SHARE:
+            self._apply_share(stack, logical_id, props, old.physical_id)
+        elif kind == SSM_PARAMETER:
+            return self._put_parameter(stack, old.physical_id, props)
+        return Deployed(kind, old.physical_id, props, old.attributes)
+
+    def delete(self, stack: Stack, logical_id: str, deployed: Deployed) -> None:
+        try:
+            self._delete(stack, deployed)
+        except ClientError as error:
+            raise StackOperationError(logical_id, _handler_message(error)) from None
+
+    # -- per type ------------------------------------------------------------------------------------
+    def _delete(self, stack: Stack, deployed: Deployed) -> None:
+        if deployed.type == RAM_SHARE:
+            self._ram().delete_share(deployed.physical_id)
+            return
+        if deployed.type == SSM_PARAMETER:
+            self.ssm_parameters.pop((stack.account, stack.region, deployed.physical_id), None)
+            return
+        client = self.client_for(stack.account)
+        if deployed.type == "AWS::SMSVOICE::OptOutList":
+            client.delete_opt_out_list(OptOutListName=deployed.physical_id)
+        elif deployed.type == "AWS::SMSVOICE::PhoneNumber":
+            client.release_phone_number(PhoneNumberId=deployed.physical_id)
+        elif deployed.type == "AWS::SMSVOICE::SenderId":
+            sender_id, country = deployed.physical_id.split("|")
+            client.release_sender_id(SenderId=sender_id, IsoCountryCode=country)
+        elif deployed.type == "AWS::SMSVOICE::Pool":
+            client.delete_pool(PoolId=deployed.physical_id)
+
+    def _put_parameter(self, stack: Stack, name: str, props: Any) -> Deployed:
+        self.ssm_parameters[(stack.account, stack.region, name)] = props["Value"]
+        return Deployed(SSM_PARAMETER, name, props, {"Type": props.get("Type", "String"), "Value": props["Value"]})
+
+    def _create_sms(
+        self, stack: Stack, logical_id: str, kind: str, props: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        client = self.client_for(stack.account)
+        if kind == "AWS::SMSVOICE::OptOutList":
+            name = props.get("OptOutListName") or f"{stack.name}-{logical_id}"[:64]
+            answer = client.create_opt_out_list(OptOutListName=name)
+            return name, {"Arn": answer["OptOutListArn"]}
+        if kind == "AWS::SMSVOICE::PhoneNumber":
+            answer = client.request_phone_number(
+                IsoCountryCode=props["IsoCountryCode"],
+                MessageType="TRANSACTIONAL",
+                NumberCapabilities=props["NumberCapabilities"],
+                NumberType=props["NumberType"],
+            )
+            return answer["PhoneNumberId"], {
+                "Arn": answer["PhoneNumberArn"],
+                "PhoneNumberId": answer["PhoneNumberId"],
+                "PhoneNumber": answer["PhoneNumber"],
+            }
+        if kind == "AWS::SMSVOICE::SenderId":
+            answer = client.request_sender_id(SenderId=props["SenderId"], IsoCountryCode=props["IsoCountryCode"])
+            return f"{props['SenderId']}|{props['IsoCountryCode']}", {"Arn": answer["SenderIdArn"]}
+        answer = client.create_pool(OriginationIdentity=props["OriginationIdentities"][0], MessageType="TRANSACTIONAL")
+        return answer["PoolId"], {"Arn": answer["PoolArn"], "PoolId": answer["PoolId"]}
+
+    def _apply_share(self, stack: Stack, logical_id: str, props: dict[str, Any], arn: str | None = None) -> str:
+        from tests.fakes.sms_voice.ram import RamError
+
+        arguments = (
+            props["Name"],
+            list(props.get("ResourceArns", [])),
+            list(props.get("Principals", [])),
+            str(props.get("AllowExternalPrincipals", True)).lower() == "true",  # RAM's default: allowed
+        )
+        try:
+            if arn is None:
+                return str(self._ram().create_share(stack.account, stack.region, *arguments))
+            self._ram().update_share(arn, *arguments)
+            return arn
+        except RamError as error:
+            raise StackOperationError(logical_id, str(error)) from None
+
+    def _ram(self) -> Any:
+        ram = self.ram()
+        if ram is None:
+            raise AssertionError("this driver was built without the emulator's RAM model (ram=emulator.state.ram)")
+        return ram
+
+
+def replaces(kind: str, region: str, old: Any, new: Any) -> bool:
+    """Whether CloudFormation replaces a ``kind`` resource whose properties change from ``old`` to ``new``."""
+    return any(_at(old, path) != _at(new, path) for path in _create_only(kind, region))
+
+
+@functools.cache
+def _create_only(kind: str, region: str) -> tuple[tuple[str, ...], ...]:
+    """The property paths of ``kind`` that only a replacement can change, from its registry schema."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region=region, resource_type=kind).schema
+    except (ResourceNotFoundError, KeyError):  # a type or region cfn-lint does not list there
+        if region == "us-east-1":
+            return ()
+        return _create_only(kind, "us-east-1")
+    pointers = schema.get("createOnlyProperties") or []
+    return tuple(tuple(pointer.split("/")[2:]) for pointer in pointers if pointer.startswith("/properties/"))
+
+
+def _at(properties: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(properties, dict):
+            return None
+        properties = properties.get(key)
+    return properties
+
+
+def _suffix() -> str:
+    """Like the suffix of the names CloudFormation generates."""
+    return uuid.uuid4().hex[:12].upper()
+
+
+def _handler_message(error: ClientError) -> str:
+    """How CloudFormation shows a resource handler's error in the stack events."""
+    details = error.response.get("Error", {})
+    return f'Resource handler returned message: "{details.get("Message", "")} (Error Code: {details.get("Code")})"'
