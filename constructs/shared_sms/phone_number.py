@@ -47,7 +47,9 @@ class PhoneNumber(PhoneNumberBase):
     :param stop_message: the reply to STOP (a mandatory keyword).
     :param opt_out_list: the opt-out list to use. Default: the account's default list.
     :param deletion_protection: refuse ``ReleasePhoneNumber`` while on. Default: off.
-    :param removal_policy: default ``RETAIN``: a released number is gone for good.
+    :param removal_policy: default ``RETAIN_ON_UPDATE_OR_DELETE`` (``RetainExceptOnCreate``): a released
+        number is gone for good, but one requested by a deployment that failed and rolled back is
+        released rather than left behind unmanaged (and billed).
     """
 
     def __init__(
@@ -62,7 +64,7 @@ class PhoneNumber(PhoneNumberBase):
         stop_message: str,
         opt_out_list: OptOutListBase | None = None,
         deletion_protection: bool | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, id)
         resource = smsvoice.CfnPhoneNumber(

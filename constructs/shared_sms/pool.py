@@ -50,7 +50,8 @@ class Pool(PoolBase):
     :param self_managed_opt_outs: you handle STOP yourself. Default: off.
     :param shared_routes: use shared routes where dedicated ones are missing. Default: off.
     :param deletion_protection: refuse ``DeletePool`` while on. Default: off.
-    :param removal_policy: default ``RETAIN``.
+    :param removal_policy: default ``RETAIN_ON_UPDATE_OR_DELETE`` (``RetainExceptOnCreate``): kept on
+        delete and replacement, deleted when the deployment that created it rolls back.
     """
 
     def __init__(
@@ -65,7 +66,7 @@ class Pool(PoolBase):
         self_managed_opt_outs: bool | None = None,
         shared_routes: bool | None = None,
         deletion_protection: bool | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, id)
         if not origination_identities:

@@ -42,7 +42,9 @@ class SenderId(SenderIdBase):
     :param sender_id: the alphanumeric sender ID, e.g. ``MYBRAND``.
     :param iso_country_code: two-letter country code, e.g. ``GB``.
     :param deletion_protection: refuse ``ReleaseSenderId`` while on. Default: off.
-    :param removal_policy: default ``RETAIN``: a released sender ID may be hard to get back.
+    :param removal_policy: default ``RETAIN_ON_UPDATE_OR_DELETE`` (``RetainExceptOnCreate``): a released
+        sender ID may be hard to get back, but one requested by a deployment that failed and rolled
+        back is released (a retry would find its name taken).
     """
 
     def __init__(
@@ -53,7 +55,7 @@ class SenderId(SenderIdBase):
         sender_id: str,
         iso_country_code: str,
         deletion_protection: bool | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, id)
         resource = smsvoice.CfnSenderId(

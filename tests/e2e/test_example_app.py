@@ -159,3 +159,26 @@ def test_example_app_lifecycle_under_faults_in_a_realistic_account(
     run_scenario(cloudformation, emulator, tmp_path, inject, normalize_policies=True, default_policy="sns")
     assert emulator.faults.fail_next == 0 and sink.refuse_next == 0, "every injected fault was hit"
     assert emulator.faults.throttled >= 4
+
+
+def test_a_first_deployment_that_fails_and_rolls_back_can_be_retried(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    """The example app names its opt-out list. Its first deployment fails (the sender ID's
+    policy cannot fit beside another team's) and rolls back; the list it created must go
+    with the rollback (RetainExceptOnCreate), or the retry fails on the taken name."""
+    owner = client_for(OWNER, emulator)
+    number = new_phone_number(owner)
+    guarded = owner.request_sender_id(SenderId="GUARDED", IsoCountryCode="GB")["SenderIdArn"]
+    owner.put_resource_policy(ResourceArn=guarded, Policy=crowded_policy(guarded, None))
+    sender = owner.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
+    base = {"ownerAccount": OWNER, "consumerAccount": CONSUMER, "region": REGION, "phoneNumberArn": number}
+
+    with pytest.raises(StackOperationError, match="over the service's 10000"):
+        cloudformation.deploy(synth(tmp_path / "first", **base, senderIdArn=guarded), "SmsProducer")
+    lists = [item["OptOutListName"] for item in owner.describe_opt_out_lists()["OptOutLists"]]
+    assert "shared-opt-outs" not in lists, "the rollback removed the list the failed deployment created"
+
+    cloudformation.deploy(synth(tmp_path / "retry", **base, senderIdArn=sender), "SmsProducer")
+    lists = [item["OptOutListName"] for item in owner.describe_opt_out_lists()["OptOutLists"]]
+    assert "shared-opt-outs" in lists
