@@ -83,12 +83,12 @@ def resource(function: Any, sink: HttpsSink, emulator: SmsVoiceEmulator) -> Cust
     return CustomResource(handler=function.handler, sink=sink)
 
 
-def client_for(account: str, emulator: SmsVoiceEmulator, config: Config | None = None) -> Any:
-    """A plain boto3 client acting as ``account``; by default it retries like a patient caller
-    (the faults tests), ``config`` overrides that."""
+def client_for(account: str, emulator: SmsVoiceEmulator, config: Config | None = None, *, region: str = REGION) -> Any:
+    """A plain boto3 client acting as ``account`` in ``region``; by default it retries like a
+    patient caller (the faults tests), ``config`` overrides that."""
     return boto3.client(
         "pinpoint-sms-voice-v2",
-        region_name=REGION,
+        region_name=region,
         endpoint_url=emulator.url,
         aws_access_key_id=access_key_for(account),
         aws_secret_access_key="emulated",

@@ -74,10 +74,13 @@ def test_pool_renders_identity_arns_opt_out_list_and_retain() -> None:
                 "OptOutListName": {"Ref": Match.string_like_regexp("OptOuts")},
                 "MandatoryKeywords": {"HELP": {"Message": "help text"}, "STOP": {"Message": "stop text"}},
             },
-            "DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Retain",
         },
     )
-    template.has_resource("AWS::SMSVOICE::OptOutList", {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"})
+    template.has_resource(
+        "AWS::SMSVOICE::OptOutList", {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
+    )
 
 
 def test_fails_pool_without_origination_identities() -> None:
@@ -102,5 +105,9 @@ def test_created_phone_number_and_sender_id_honour_removal_policy() -> None:
     template.has_resource("AWS::SMSVOICE::PhoneNumber", {"DeletionPolicy": "Delete"})
     template.has_resource(
         "AWS::SMSVOICE::SenderId",
-        {"Properties": {"SenderId": "EXAMPLECO", "IsoCountryCode": "GB"}, "DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"},
+        {
+            "Properties": {"SenderId": "EXAMPLECO", "IsoCountryCode": "GB"},
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Retain",
+        },
     )

@@ -96,13 +96,12 @@ def test_a_denial_for_an_account_state_is_not_tried_again(
 
 
 def test_check_finds_a_shared_sender_id_with_filters_and_a_pool_past_the_first_page(
-    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+    check: CustomResource, emulator: Any, owner_client: Any
 ) -> None:
     sender = owner_client.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
     share(owner_client, sender)
-    pools = [
-        owner_client.create_pool(OriginationIdentity=phone_number_arn, MessageType="TRANSACTIONAL")["PoolArn"]
-        for _ in range(105)
+    pools = [  # a sender ID may be in many pools, a phone number in one
+        owner_client.create_pool(OriginationIdentity=sender, MessageType="TRANSACTIONAL")["PoolArn"] for _ in range(105)
     ]
     for arn in pools:
         share(owner_client, arn)

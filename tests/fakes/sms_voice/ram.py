@@ -24,6 +24,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from .scoping import partition_of
+
 _ORGANIZATIONS = r"^arn:aws[a-z-]*:organizations::(?P<management>\d{12}):"
 _ORGANIZATION = re.compile(_ORGANIZATIONS + r"organization/(?P<org>o-[a-z0-9]+)$")
 _OU = re.compile(_ORGANIZATIONS + r"ou/(?P<org>o-[a-z0-9]+)/(?P<ou>ou-[a-z0-9-]+)$")
@@ -96,7 +98,8 @@ class Ram:
         self, owner: str, region: str, name: str, resources: list[str], principals: list[str], allow_external: bool
     ) -> str:
         self.issued += 1
-        arn = f"arn:aws:ram:{region}:{owner}:resource-share/{self.issued:08x}-0000-4000-8000-000000000000"
+        share_id = f"{self.issued:08x}-0000-4000-8000-000000000000"
+        arn = f"arn:{partition_of(region)}:ram:{region}:{owner}:resource-share/{share_id}"
         share = ResourceShare(arn, owner, region, name, [], [], allow_external)
         self._apply(share, resources, principals)
         self.shares[arn] = share

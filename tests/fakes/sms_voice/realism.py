@@ -49,7 +49,7 @@ def equivalent_rewrite(text: str) -> str:
     rewritten = _reverse_keys(policy)
     # Indented where the answer stays within the 10,000 characters the model allows.
     for layout in ({"indent": 2}, {"separators": (",", ":")}):
-        text_out = json.dumps(rewritten, **layout)  # type: ignore[arg-type]
+        text_out = json.dumps(rewritten, **layout)
         if len(text_out) <= MAX_POLICY_CHARS:
             return text_out
     return text

@@ -1,57 +1,53 @@
 """The emulator's HTTP side: AWS JSON 1.0 on 127.0.0.1, as botocore speaks it.
 
-Requests are ``POST /`` with ``X-Amz-Target: PinpointSMSVoiceV2.<Operation>``;
-the caller's account is the last 12 digits of the access key id in the SigV4
-``Authorization`` header (e.g. AKIA0000444455556666 -> 444455556666).
+Requests are ``POST /`` with ``X-Amz-Target: PinpointSMSVoiceV2.<Operation>``, signed with
+SigV4; the caller's account is the last 12 digits of the access key id (auth.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from . import policies
+from .auth import DEFAULT_ACCOUNT, DEFAULT_REGION, authenticate, caller_of
+from .describe import describe
+from .errors import CORAL, ServiceError, validation
 from .faults import Faults
 from .model_check import problems, service_model
-from .state import Caller, ServiceError, State, validation
+from .scoping import Caller
+from .state import State
 
-DEFAULT_ACCOUNT = "111122223333"
-DEFAULT_REGION = "us-east-1"
-_CREDENTIAL = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/")
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Caller", "SmsVoiceEmulator", "caller_of", "handlers"]
+_TARGET_PREFIX = "PinpointSMSVoiceV2."
 
 
-def _operations(state: State) -> dict[str, Callable[[Caller, dict[str, Any]], dict[str, Any]]]:
+def handlers(state: State) -> dict[str, Callable[[Caller, dict[str, Any]], dict[str, Any]]]:
+    """The operations the emulator implements, by name."""
     return {
-        "PutResourcePolicy": state.put_resource_policy,
-        "GetResourcePolicy": state.get_resource_policy,
-        "DeleteResourcePolicy": state.delete_resource_policy,
+        "PutResourcePolicy": partial(policies.put_resource_policy, state),
+        "GetResourcePolicy": partial(policies.get_resource_policy, state),
+        "DeleteResourcePolicy": partial(policies.delete_resource_policy, state),
         "CreateOptOutList": state.create_opt_out_list,
         "RequestPhoneNumber": state.request_phone_number,
         "RequestSenderId": state.request_sender_id,
         "CreatePool": state.create_pool,
-        "DeletePool": lambda c, b: state.delete(c, "pool", b["PoolId"]),
-        "ReleasePhoneNumber": lambda c, b: state.delete(c, "phone-number", b["PhoneNumberId"]),
-        "ReleaseSenderId": lambda c, b: state.delete(c, "sender-id", f"{b['SenderId']}/{b['IsoCountryCode']}"),
-        "DeleteOptOutList": lambda c, b: state.delete(c, "opt-out-list", b["OptOutListName"]),
-        "DescribePools": lambda c, b: state.describe(c, "pool", b),
-        "DescribePhoneNumbers": lambda c, b: state.describe(c, "phone-number", b),
-        "DescribeSenderIds": lambda c, b: state.describe(c, "sender-id", b),
-        "DescribeOptOutLists": lambda c, b: state.describe(c, "opt-out-list", b),
+        "DeletePool": state.delete_pool,
+        "ReleasePhoneNumber": state.release_phone_number,
+        "ReleaseSenderId": state.release_sender_id,
+        "DeleteOptOutList": state.delete_opt_out_list,
+        "DescribePools": partial(describe, state, "pool"),
+        "DescribePhoneNumbers": partial(describe, state, "phone-number"),
+        "DescribeSenderIds": partial(describe, state, "sender-id"),
+        "DescribeOptOutLists": partial(describe, state, "opt-out-list"),
     }
-
-
-def caller_of(headers: Any) -> Caller:
-    match = _CREDENTIAL.search(headers.get("Authorization", ""))
-    if match is None:
-        return Caller(DEFAULT_ACCOUNT, DEFAULT_REGION)
-    tail = match["key"][-12:]
-    return Caller(tail if tail.isdigit() else DEFAULT_ACCOUNT, match["region"])
 
 
 class SmsVoiceEmulator:
@@ -60,15 +56,14 @@ class SmsVoiceEmulator:
     def __init__(self, port: int = 0, *, no_policy_style: str = "not-found") -> None:
         self.faults = Faults()
         self.state = State(no_policy_style=no_policy_style, visibility_delay_s=lambda: self.faults.visibility_delay_s)
-        self._operations = _operations(self.state)
+        self._operations = handlers(self.state)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="sms-voice-emulator", daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> SmsVoiceEmulator:
         self._thread.start()
@@ -86,24 +81,21 @@ class SmsVoiceEmulator:
 
     def reset(self) -> None:
         """Forget every resource, policy, counter and fault."""
-        with self.state.lock:
-            self.state.resources.clear()
-            self.state.policies.clear()
-            self.state.ram.reset()
-            self.state.calls.clear()
-            self.state.no_policy_style = "not-found"
-            self.state.normalize_policies = False
-            self.state.default_policy = None
-            self.state.issued = 0
+        self.state.reset()
         self.faults.reset()
 
     def call_count(self, operation: str) -> int:
         return self.state.calls.get(operation, 0)
 
-    def handle(self, target: str, caller: Caller, raw: bytes) -> tuple[int, dict[str, Any]]:
-        operation = target.split(".", 1)[-1]
+    def handle(self, target: str, headers: Any, raw: bytes) -> tuple[int, dict[str, Any]]:
+        operation = target.removeprefix(_TARGET_PREFIX)
         with self.state.lock:
             self.state.calls[operation] = self.state.calls.get(operation, 0) + 1
+        try:  # routing and authentication come before any injected fault, as in AWS's front end
+            model, handler = self._route(target, operation)
+            caller = authenticate(headers)
+        except ServiceError as error:
+            return error.status, {"__type": error.code, "message": error.message, **error.fields}
         if self.faults.latency_s:
             time.sleep(self.faults.latency_s)
         fault = self.faults.take()
@@ -115,20 +107,16 @@ class SmsVoiceEmulator:
             reason = {"Reason": self.faults.deny_reason} if self.faults.deny_reason else {}
             return 400, {"__type": "AccessDeniedException", "message": "not authorized (injected)", **reason}
         try:
-            handler = self._operations.get(operation)
-            if handler is None:
-                raise validation(f"unknown operation {operation}", "UNKNOWN_OPERATION")
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 raise ServiceError("SerializationException", "the body is not JSON") from None
-            model = service_model().operation_model(operation)
             found = problems(model.input_shape, body)
             if found:
-                reason = "MAXIMUM_SIZE_EXCEEDED" if any("at most" in m for _, m in found) else "FIELD_VALIDATION_FAILED"
+                why = "MAXIMUM_SIZE_EXCEEDED" if any("at most" in m for _, m in found) else "FIELD_VALIDATION_FAILED"
                 raise validation(
                     "; ".join(f"{name} {message}" for name, message in found),
-                    reason,
+                    why,
                     Fields=[{"Name": name, "Message": message} for name, message in found],
                 )
             with self.state.lock:
@@ -141,6 +129,19 @@ class SmsVoiceEmulator:
             return 200, output
         except ServiceError as error:
             return error.status, {"__type": error.code, "message": error.message, **error.fields}
+
+    def _route(self, target: str, operation: str) -> tuple[Any, Callable[[Caller, dict[str, Any]], dict[str, Any]]]:
+        """The operation's model and handler. Neither answer is a ValidationException, so a test
+        expecting one cannot pass on a call the emulator never checked: a target the service does
+        not know gets what AWS's front end answers (UnknownOperationException, 400); an operation
+        the service has but the emulator lacks gets 501, which botocore neither retries nor
+        mistakes for anything AWS would say."""
+        if not target.startswith(_TARGET_PREFIX) or operation not in service_model().operation_names:
+            raise ServiceError(CORAL + "UnknownOperationException", f"unknown operation {target!r}")
+        handler = self._operations.get(operation)
+        if handler is None:
+            raise ServiceError("NotImplemented", f"the emulator does not implement {operation}", status=501)
+        return service_model().operation_model(operation), handler
 
 
 def _wire(value: Any) -> Any:
@@ -166,7 +167,7 @@ def _handler_for(emulator: SmsVoiceEmulator) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, body = emulator.handle(self.headers.get("X-Amz-Target", ""), caller_of(self.headers), raw)
+            status, body = emulator.handle(self.headers.get("X-Amz-Target", ""), self.headers, raw)
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/x-amz-json-1.0")

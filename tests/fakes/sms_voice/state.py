@@ -1,45 +1,41 @@
-"""The emulator's accounts, resources and resource policies, and the operations on them."""
+"""The emulator's accounts, resources and resource policies, and the operations that create and
+remove resources (listing is in describe.py, the policy operations in policies.py)."""
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import access_denied, conflict, not_found
+from .grants import grants
 from .ram import Ram
-from .realism import DEFAULT_POLICIES, equivalent_rewrite, sns_default_policy
+from .realism import DEFAULT_POLICIES, sns_default_policy
+from .scoping import Caller, parse_arn
 
-ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"(?P<type>pool|phone-number|opt-out-list|sender-id)/(?P<id>.+)$"
-)
-
-
-class ServiceError(Exception):
-    """An error answered as ``{"__type": code, "message": ..., **fields}``."""
-
-    def __init__(self, code: str, message: str, status: int = 400, **fields: Any) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status, self.fields = code, message, status, fields
-
-
-def validation(message: str, reason: str, **fields: Any) -> ServiceError:
-    return ServiceError("ValidationException", message, Reason=reason, **fields)
+ARN_KEY = {
+    "pool": "PoolArn",
+    "phone-number": "PhoneNumberArn",
+    "sender-id": "SenderIdArn",
+    "opt-out-list": "OptOutListArn",
+}
+_IN_POOL = {"phone-number": "PHONE_NUMBER_ASSOCIATED_TO_POOL", "sender-id": "SENDER_ID_ASSOCIATED_TO_POOL"}
 
 
 @dataclass
 class Resource:
     type: str
     id: str
+    """A sender ID's is ``<SenderId>/<IsoCountryCode>``, as in its ARN."""
     arn: str
     account: str
     region: str
     info: dict[str, Any]
+    """What Describe* answers for it, besides the ARN."""
+    pools: list[str] = field(default_factory=list)
+    """The ARNs of the pools a phone number (at most one) or a sender ID (any number) belongs to."""
 
 
 @dataclass
@@ -47,12 +43,6 @@ class PolicyVersion:
     text: str | None  # None: deleted
     created: float
     visible_at: float
-
-
-@dataclass
-class Caller:
-    account: str
-    region: str
 
 
 @dataclass
@@ -66,45 +56,67 @@ class State:
     """Store and return an equivalent rewrite of every policy (realism.py)."""
     default_policy: str | None = None
     """'sns': requested numbers and sender IDs start with the console's SNS policy (realism.py)."""
-    resources: dict[str, Resource] = field(default_factory=dict)
+    scopes: dict[tuple[str, str], dict[str, Resource]] = field(default_factory=dict)
+    """(account, region) -> ``<type>/<id>`` -> resource: a call sees its own scope, and another
+    account's resource only through its ARN and a grant (``resolve``)."""
     policies: dict[str, list[PolicyVersion]] = field(default_factory=dict)
+    """Resource ARN -> its policy's writes, in order (reads lag behind them: ``visible_policy``)."""
     ram: Ram = field(default_factory=Ram)
     """Resource shares and the organization (ram.py); the other way across accounts."""
     calls: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     issued: int = 0
 
+    def reset(self) -> None:
+        """Forget every resource, policy, share and counter, and switch the realism options off."""
+        with self.lock:
+            self.scopes.clear()
+            self.policies.clear()
+            self.ram.reset()
+            self.calls.clear()
+            self.no_policy_style, self.normalize_policies, self.default_policy = "not-found", False, None
+            self.issued = 0
+
     def new_id(self) -> str:
         """32 hex digits like the service's ids, but counted: runs after a reset repeat their ARNs."""
         self.issued += 1
         return f"{self.issued:032x}"
 
-    # -- helpers -------------------------------------------------------------------------
-    def _arn(self, caller: Caller, kind: str, ident: str) -> str:
-        return f"arn:aws:sms-voice:{caller.region}:{caller.account}:{kind}/{ident}"
+    def all_resources(self, region: str | None = None) -> Iterator[Resource]:
+        for (_, scope_region), scope in self.scopes.items():
+            if region in (None, scope_region):
+                yield from scope.values()
 
-    def _add(self, caller: Caller, kind: str, ident: str, info: dict[str, Any]) -> Resource:
-        arn = self._arn(caller, kind, ident)
-        if arn in self.resources:
-            raise ServiceError(
-                "ConflictException",
-                f"{kind} {ident} already exists",
-                Reason="RESOURCE_ALREADY_EXISTS",
-                ResourceType=kind,
-                ResourceId=ident,
-            )
-        resource = Resource(kind, ident, arn, caller.account, caller.region, info)
-        self.resources[arn] = resource
+    # -- finding what a request names --------------------------------------------------------------
+    def resolve(self, caller: Caller, kind: str, value: str, action: str, *, owner_only: bool = False) -> Resource:
+        """The resource that ``value`` (an id, or an ARN) names for ``caller`` calling ``action``.
+
+        An id names one of the caller's own resources in the caller's region. An ARN of another
+        region or partition answers ResourceNotFoundException: the endpoint is regional and holds
+        no such resource. An ARN of another account answers AccessDeniedException unless RAM or the
+        resource's policy grants ``action`` (never for ``owner_only`` ones such as a release): IAM
+        authorizes a request against the ARN it names before the service looks it up, so another
+        account cannot learn whether an unshared resource exists, which ResourceNotFound would tell.
+        """
+        arn = parse_arn(value) if value.startswith("arn:") else None
+        if value.startswith("arn:") and (arn is None or arn.type != kind or not arn.in_region_of(caller)):
+            raise not_found(kind, value)
+        foreign = arn is not None and arn.account != caller.account
+        if foreign and (owner_only or not self.granted(caller, value, action)):
+            raise access_denied(caller.principal, action, value)
+        account, ident = (arn.account, arn.id) if arn is not None else (caller.account, value)
+        resource = self.scopes.get((account, caller.region), {}).get(f"{kind}/{ident}")
+        if resource is None:
+            raise not_found(kind, value)
         return resource
 
-    def _find(self, caller: Caller, kind: str, ident: str) -> Resource:
-        arn = ident if ident.startswith("arn:") else self._arn(caller, kind, ident)
-        resource = self.resources.get(arn)
-        if resource is None or resource.type != kind:
-            raise ServiceError(
-                "ResourceNotFoundException", f"{kind} {ident} not found", ResourceType=kind, ResourceId=ident
-            )
-        return resource
+    def granted(self, caller: Caller, arn: str, action: str) -> bool:
+        """RAM shares let consumers list and describe (the user guide's "view"); a resource policy
+        grants what its statements name."""
+        if action.startswith("sms-voice:Describe") and caller.account in self.ram.accounts_with_access(arn):
+            return True
+        version = self.visible_policy(arn)
+        return version is not None and grants(version.text or "{}", caller.account, action)
 
     def visible_policy(self, arn: str, now: float | None = None) -> PolicyVersion | None:
         now = time.time() if now is None else now
@@ -113,33 +125,51 @@ class State:
                 return version if version.text is not None else None
         return None
 
-    def _policy_target(self, caller: Caller, arn: str) -> Resource:
-        match = ARN.match(arn)
-        if match is None:
-            raise validation(f"{arn} is not a valid resource ARN", "INVALID_ARN")
-        resource = self.resources.get(arn)
-        if resource is None:
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"resource {arn} not found",
-                ResourceType=match["type"],
-                ResourceId=match["id"],
-            )
-        if resource.account != caller.account:
-            raise validation(f"{arn} is not owned by account {caller.account}", "RESOURCE_NOT_ACCESSIBLE")
+    # -- creating and removing resources -------------------------------------------------------------
+    def _add(self, caller: Caller, kind: str, ident: str, info: dict[str, Any]) -> Resource:
+        scope = self.scopes.setdefault((caller.account, caller.region), {})
+        if f"{kind}/{ident}" in scope:
+            raise conflict(kind, ident, "RESOURCE_ALREADY_EXISTS", f"{kind} {ident} already exists")
+        resource = scope[f"{kind}/{ident}"] = Resource(
+            kind, ident, caller.arn(kind, ident), caller.account, caller.region, info
+        )
         return resource
 
-    # -- creating resources ----------------------------------------------------------------
+    def _remove(self, resource: Resource) -> dict[str, Any]:
+        if resource.info.get("DeletionProtectionEnabled"):
+            raise conflict(
+                resource.type,
+                resource.id,
+                "DELETION_PROTECTION_ENABLED",
+                f"{resource.type} {resource.id} has deletion protection enabled: turn it off first",
+            )
+        if resource.pools:
+            raise conflict(
+                resource.type,
+                resource.id,
+                _IN_POOL[resource.type],
+                f"{resource.type} {resource.id} belongs to pool {resource.pools[0]}: remove it from the pool first",
+            )
+        del self.scopes[(resource.account, resource.region)][f"{resource.type}/{resource.id}"]
+        self.policies.pop(resource.arn, None)
+        for share in self.ram.shares.values():  # RAM drops a deleted resource from its shares
+            if resource.arn in share.resources:
+                share.resources.remove(resource.arn)
+        return {ARN_KEY[resource.type]: resource.arn, **resource.info}
+
     def create_opt_out_list(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         name = body["OptOutListName"]
         r = self._add(caller, "opt-out-list", name, {"OptOutListName": name, "CreatedTimestamp": time.time()})
         return {"OptOutListArn": r.arn, **r.info}
 
     def request_phone_number(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+        action = "sms-voice:RequestPhoneNumber"
+        opt_out_list = self._opt_out_list_name(caller, body.get("OptOutListName"), action)
+        pool = None if body.get("PoolId") is None else self.resolve(caller, "pool", body["PoolId"], action)
         ident = f"phone-{self.new_id()}"
         info = {
             "PhoneNumberId": ident,
-            "PhoneNumber": f"+1206555{len(self.resources) % 10000:04d}",
+            "PhoneNumber": f"+1206555{self.issued % 10000:04d}",
             "Status": "ACTIVE",
             "IsoCountryCode": body["IsoCountryCode"],
             "MessageType": body["MessageType"],
@@ -148,20 +178,29 @@ class State:
             "MonthlyLeasingPrice": "1.00",
             "TwoWayEnabled": False,
             "SelfManagedOptOutsEnabled": False,
-            "OptOutListName": body.get("OptOutListName", "Default"),
+            "OptOutListName": opt_out_list,
             "DeletionProtectionEnabled": body.get("DeletionProtectionEnabled", False),
             "CreatedTimestamp": time.time(),
+            **({"PoolId": pool.id} if pool else {}),
         }
         r = self._add(caller, "phone-number", ident, info)
+        r.pools = [pool.arn] if pool else []
         self._attach_default_policy(r)
         return {"PhoneNumberArn": r.arn, **info}
+
+    def _opt_out_list_name(self, caller: Caller, value: str | None, action: str) -> str:
+        """The name of the opt-out list ``value`` names: every account has ``Default`` without
+        creating it; any other list must exist (a name, or an ARN, never stored as the name)."""
+        if value is None or value in ("Default", caller.arn("opt-out-list", "Default")):
+            return "Default"
+        return self.resolve(caller, "opt-out-list", value, action).id
 
     def request_sender_id(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         ident = f"{body['SenderId']}/{body['IsoCountryCode']}"
         info = {
             "SenderId": body["SenderId"],
             "IsoCountryCode": body["IsoCountryCode"],
-            "MessageTypes": body.get("MessageTypes", ["TRANSACTIONAL"]),
+            "MessageTypes": body.get("MessageTypes") or ["TRANSACTIONAL"],
             "MonthlyLeasingPrice": "0.00",
             "DeletionProtectionEnabled": body.get("DeletionProtectionEnabled", False),
             "Registered": False,
@@ -171,13 +210,10 @@ class State:
         return {"SenderIdArn": r.arn, **info}
 
     def create_pool(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-        identity = body["OriginationIdentity"]
-        if not any(identity in (r.arn, r.id) for r in self.resources.values() if r.account == caller.account):
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"origination identity {identity} not found",
-                ResourceType="phone-number",
-                ResourceId=identity,
+        member = self._origination_identity(caller, body)
+        if member.type == "phone-number" and member.pools:  # a sender ID may be in many pools
+            raise conflict(
+                member.type, member.id, _IN_POOL[member.type], f"{member.arn} already belongs to pool {member.pools[0]}"
             )
         ident = f"pool-{self.new_id()}"
         info = {
@@ -186,13 +222,34 @@ class State:
             "MessageType": body["MessageType"],
             "TwoWayEnabled": False,
             "SelfManagedOptOutsEnabled": False,
-            "OptOutListName": "Default",
+            "OptOutListName": member.info.get("OptOutListName", "Default"),  # inherited from the member
             "SharedRoutesEnabled": False,
             "DeletionProtectionEnabled": body.get("DeletionProtectionEnabled", False),
             "CreatedTimestamp": time.time(),
         }
         r = self._add(caller, "pool", ident, info)
+        member.pools.append(r.arn)
+        if member.type == "phone-number":
+            member.info["PoolId"] = ident
         return {"PoolArn": r.arn, **info}
+
+    def _origination_identity(self, caller: Caller, body: dict[str, Any]) -> Resource:
+        """A phone number (id, E.164 number or ARN) or a sender ID (with IsoCountryCode, or ARN)."""
+        identity, country = body["OriginationIdentity"], body.get("IsoCountryCode")
+        kind = "sender-id" if country else "phone-number"
+        if identity.startswith("arn:"):
+            arn = parse_arn(identity)
+            if arn is None or arn.type not in _IN_POOL:
+                raise not_found(kind, identity)
+            return self.resolve(caller, arn.type, identity, "sms-voice:CreatePool")
+        scope = self.scopes.get((caller.account, caller.region), {})
+        found = scope.get(f"phone-number/{identity}") or scope.get(f"sender-id/{identity}/{country}")
+        found = found or next(
+            (r for r in scope.values() if r.type == "phone-number" and r.info["PhoneNumber"] == identity), None
+        )
+        if found is None:
+            raise not_found(kind, identity)
+        return found
 
     def _attach_default_policy(self, resource: Resource) -> None:
         if self.default_policy is None:
@@ -203,169 +260,25 @@ class State:
         text = sns_default_policy(resource.arn, resource.account)
         self.policies.setdefault(resource.arn, []).append(PolicyVersion(text, now, now))
 
-    def delete(self, caller: Caller, kind: str, ident: str) -> dict[str, Any]:
-        resource = self._find(caller, kind, ident)
-        del self.resources[resource.arn]
-        self.policies.pop(resource.arn, None)
-        for share in self.ram.shares.values():  # RAM drops a deleted resource from its shares
-            if resource.arn in share.resources:
-                share.resources.remove(resource.arn)
-        return {_ARN_KEY[kind]: resource.arn, **resource.info}
+    def release_phone_number(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+        action = "sms-voice:ReleasePhoneNumber"
+        return self._remove(self.resolve(caller, "phone-number", body["PhoneNumberId"], action, owner_only=True))
 
-    # -- resource policies -------------------------------------------------------------------
-    def put_resource_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-        resource = self._policy_target(caller, body["ResourceArn"])
-        try:
-            parsed = json.loads(body["Policy"])
-        except ValueError:
-            raise validation("the policy is not valid JSON", "CANNOT_PARSE") from None
-        if not isinstance(parsed, dict) or "Statement" not in parsed:
-            raise validation("the policy has no Statement", "CANNOT_PARSE")
-        now = time.time()
-        stored = equivalent_rewrite(body["Policy"]) if self.normalize_policies else body["Policy"]
-        self.policies.setdefault(resource.arn, []).append(PolicyVersion(stored, now, now + self.visibility_delay_s()))
-        return {"ResourceArn": resource.arn, "Policy": stored, "CreatedTimestamp": now}
+    def release_sender_id(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+        # An ARN names the sender ID and its country; a plain sender ID takes IsoCountryCode.
+        value = body["SenderId"]
+        value = value if value.startswith("arn:") else f"{value}/{body['IsoCountryCode']}"
+        return self._remove(self.resolve(caller, "sender-id", value, "sms-voice:ReleaseSenderId", owner_only=True))
 
-    def get_resource_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-        resource = self._policy_target(caller, body["ResourceArn"])
-        version = self.visible_policy(resource.arn)
-        if version is None:
-            if self.no_policy_style == "empty":
-                return {"ResourceArn": resource.arn, "Policy": "{}"}
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"no policy on {resource.arn}",
-                ResourceType="policy",
-                ResourceId=resource.arn,
-            )
-        return {"ResourceArn": resource.arn, "Policy": version.text, "CreatedTimestamp": version.created}
+    def delete_opt_out_list(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+        action = "sms-voice:DeleteOptOutList"
+        return self._remove(self.resolve(caller, "opt-out-list", body["OptOutListName"], action, owner_only=True))
 
-    def delete_resource_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-        resource = self._policy_target(caller, body["ResourceArn"])
-        # Writes see every earlier write; only reads lag behind them.
-        versions = self.policies.get(resource.arn, [])
-        version = versions[-1] if versions and versions[-1].text is not None else None
-        if version is None:
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"no policy on {resource.arn}",
-                ResourceType="policy",
-                ResourceId=resource.arn,
-            )
-        now = time.time()  # like a Put, a Delete shows after the read-after-write lag
-        self.policies[resource.arn].append(PolicyVersion(None, now, now + self.visibility_delay_s()))
-        return {"ResourceArn": resource.arn, "Policy": version.text, "CreatedTimestamp": version.created}
-
-    # -- describing, with Owner=SELF|SHARED -----------------------------------------------------
-    def describe(self, caller: Caller, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-        ids_key, list_key = _DESCRIBE[kind]
-        owner = body.get("Owner")
-        ids = body.get(ids_key)
-        if owner and ids:
-            raise validation(f"Owner cannot be used together with {ids_key}", "PARAMETERS_CANNOT_BE_USED_TOGETHER")
-        if ids:
-            found = [self._find(caller, kind, _ident(kind, i)) for i in ids]
-        else:
-            found = [
-                r
-                for r in self.resources.values()
-                if r.type == kind and r.region == caller.region and self._visible_to(r, caller, owner or "SELF")
-            ]
-        found = [r for r in found if _matches(r, body.get("Filters", []))]
-        found.sort(key=lambda r: r.arn)
-        start = _offset(body.get("NextToken"))
-        size = body.get("MaxResults", 100)
-        page = found[start : start + size]
-        answer: dict[str, Any] = {list_key: [{_ARN_KEY[kind]: r.arn, **r.info} for r in page]}
-        if start + size < len(found):
-            answer["NextToken"] = base64.b64encode(str(start + size).encode()).decode()
+    def delete_pool(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+        pool = self.resolve(caller, "pool", body["PoolId"], "sms-voice:DeletePool", owner_only=True)
+        answer = self._remove(pool)  # refuses a protected pool before any member leaves it
+        for member in self.all_resources(pool.region):
+            if pool.arn in member.pools:
+                member.pools.remove(pool.arn)
+                member.info.pop("PoolId", None)
         return answer
-
-    def _visible_to(self, resource: Resource, caller: Caller, owner: str) -> bool:
-        if owner == "SELF":
-            return resource.account == caller.account
-        if resource.account == caller.account:
-            return False
-        if caller.account in self.ram.accounts_with_access(resource.arn):
-            return True
-        version = self.visible_policy(resource.arn)
-        return version is not None and caller.account in _allowed_accounts(version.text or "{}")
-
-
-_ARN_KEY = {
-    "pool": "PoolArn",
-    "phone-number": "PhoneNumberArn",
-    "sender-id": "SenderIdArn",
-    "opt-out-list": "OptOutListArn",
-}
-_DESCRIBE = {
-    "pool": ("PoolIds", "Pools"),
-    "phone-number": ("PhoneNumberIds", "PhoneNumbers"),
-    "sender-id": ("SenderIds", "SenderIds"),
-    "opt-out-list": ("OptOutListNames", "OptOutLists"),
-}
-
-
-def _ident(kind: str, value: Any) -> str:
-    if kind == "sender-id" and isinstance(value, dict):
-        return f"{value['SenderId']}/{value['IsoCountryCode']}"
-    return str(value)
-
-
-_FILTER_KEYS = {
-    "status": "Status",
-    "message-type": "MessageType",
-    "two-way-enabled": "TwoWayEnabled",
-    "self-managed-opt-outs-enabled": "SelfManagedOptOutsEnabled",
-    "opt-out-list-name": "OptOutListName",
-    "shared-routes-enabled": "SharedRoutesEnabled",
-    "deletion-protection-enabled": "DeletionProtectionEnabled",
-    "two-way-channel-arn": "TwoWayChannelArn",
-    "iso-country-code": "IsoCountryCode",
-    "number-capability": "NumberCapabilities",
-    "number-type": "NumberType",
-    "sender-id": "SenderId",
-    "registered": "Registered",
-}
-
-
-def _matches(resource: Resource, filters: list[dict[str, Any]]) -> bool:
-    """Every filter must match one of its values (booleans compare as 'true'/'false')."""
-    for flt in filters:
-        key = _FILTER_KEYS[flt["Name"]]
-        value = resource.info.get(key)
-        if key == "MessageType" and "MessageTypes" in resource.info:
-            value = resource.info["MessageTypes"]
-        values = value if isinstance(value, list) else [value]
-        rendered = {str(v).lower() if isinstance(v, bool) else str(v) for v in values}
-        if not rendered & set(flt["Values"]):
-            return False
-    return True
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        return int(base64.b64decode(token).decode())
-    except ValueError:
-        raise validation("NextToken is not one this service issued", "INVALID_NEXT_TOKEN") from None
-
-
-def _allowed_accounts(policy_text: str) -> set[str]:
-    try:
-        policy = json.loads(policy_text)
-    except ValueError:
-        return set()
-    accounts: set[str] = set()
-    statements = policy.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal", {})
-        aws = principal.get("AWS", []) if isinstance(principal, dict) else []
-        for entry in aws if isinstance(aws, list) else [aws]:
-            match = re.search(r"(\d{12})", str(entry))
-            if match:
-                accounts.add(match.group(1))
-    return accounts
