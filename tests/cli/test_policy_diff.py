@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-import boto3
 import botocore.handlers
 import pytest
 from aws_cdk import aws_iam as iam
@@ -27,7 +26,7 @@ from shared_sms_function.equivalence import statements_of
 from shared_sms_function.ownership import MARKER, Owner
 from tests.cli import staged_app
 from tests.cli.staged_app import COUNTRY, OPT_OUT_LIST, SENDER_ID, STACKS, opt_out_list_arn, sender_id_arn
-from tests.conftest import CONSUMER, OWNER, access_key_for
+from tests.conftest import CONSUMER, OWNER, access_key_for, client_for
 from tests.harness.cdk_cli import cdk_synth
 
 ROW = ("in sync: ", "drift: ", "error: ", "skipped: ")
@@ -64,13 +63,7 @@ def region_of(arn: str) -> str:
 
 
 def regional(emulator: Any, region: str, account: str = OWNER) -> Any:
-    return boto3.client(
-        "pinpoint-sms-voice-v2",
-        region_name=region,
-        endpoint_url=emulator.url,
-        aws_access_key_id=access_key_for(account),
-        aws_secret_access_key="emulated",
-    )
+    return client_for(account, emulator, region=region)
 
 
 def put(emulator: Any, arn: str, statements: list[dict[str, Any]], account: str = OWNER) -> None:

@@ -15,6 +15,7 @@ from tests.conftest import CONSUMER, OWNER, REGION, client_for, new_phone_number
 from tests.e2e.accounts import NEW_CONSUMER, ORG_MEMBER, shared_with
 from tests.e2e.checks import assert_lint_and_nag_clean
 from tests.fakes.sms_voice.ram import Organization
+from tests.harness.assemblies import write_assembly
 from tests.harness.cdk_cli import cdk_synth
 from tests.harness.deploy import LocalCloudFormation, StackOperationError
 
@@ -157,25 +158,14 @@ def test_the_driver_updates_a_share_in_place_and_rolls_it_back_when_a_later_reso
             }
         return {"Resources": resources}
 
-    write_assembly(tmp_path, "Sharing", template(org.arn, failing=False))
+    write_assembly(tmp_path, "Sharing", template(org.arn, failing=False), account=OWNER, region=REGION)
     cloudformation.deploy(tmp_path, "Sharing")
     (share_arn,) = emulator.state.ram.shares
 
-    write_assembly(tmp_path, "Sharing", template(org.ou_arn(MESSAGING_OU), failing=True))
+    write_assembly(tmp_path, "Sharing", template(org.ou_arn(MESSAGING_OU), failing=True), account=OWNER, region=REGION)
     with pytest.raises(StackOperationError):
         cloudformation.deploy(tmp_path, "Sharing")
     assert list(emulator.state.ram.shares) == [share_arn]  # updated in place, not replaced
     assert emulator.state.ram.shares[share_arn].principals == [org.arn]  # and rolled back
     cloudformation.delete_stack("Sharing")
     assert emulator.state.ram.shares == {}
-
-
-def write_assembly(directory: Path, stack: str, template: dict[str, Any]) -> None:
-    """A one-stack cloud assembly as `cdk synth` lays it out, for templates written by hand."""
-    (directory / f"{stack}.template.json").write_text(json.dumps(template))
-    artifact = {
-        "type": "aws:cloudformation:stack",
-        "environment": f"aws://{OWNER}/{REGION}",
-        "properties": {"templateFile": f"{stack}.template.json"},
-    }
-    (directory / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {stack: artifact}}))

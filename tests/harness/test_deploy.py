@@ -19,7 +19,6 @@ hand-written templates deployed against the emulator and the function.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import pytest
 from shared_sms_function.equivalence import normalize
 from tests.conftest import CONSUMER, OWNER, REGION, attached, client_for, new_phone_number, share
 from tests.e2e.accounts import NEW_CONSUMER, ORG_MEMBER
+from tests.harness import assemblies
 from tests.harness.cloudformation import policy_json
 from tests.harness.deploy import LocalCloudFormation, StackOperationError, TemplateValidationError
 
@@ -37,16 +37,7 @@ PLACEHOLDER = {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle
 
 
 def write_assembly(directory: Path, template: dict[str, Any], region: str = REGION) -> Path:
-    """A one-stack cloud assembly as `cdk synth` lays it out."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{STACK}.template.json").write_text(json.dumps(template))
-    artifact = {
-        "type": "aws:cloudformation:stack",
-        "environment": f"aws://{OWNER}/{region}",
-        "properties": {"templateFile": f"{STACK}.template.json"},
-    }
-    (directory / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {STACK: artifact}}))
-    return directory
+    return assemblies.write_assembly(directory, STACK, template, account=OWNER, region=region)
 
 
 def deploy(cloudformation: LocalCloudFormation, directory: Path, resources: dict[str, Any], **more: Any) -> None:
