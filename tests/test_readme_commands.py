@@ -71,3 +71,14 @@ def test_the_synth_examples_do_what_the_readme_says(command: str, tmp_path: Path
     producer = (outdir / "SmsProducer.template.json").read_text()
     for account in (value for key, value in context.items() if key.endswith("Account")):
         assert account in producer
+
+
+def test_the_cli_lines_parse_as_the_cli_reads_them() -> None:
+    """The `shared-sms` lines cannot run here without an endpoint, but each must be valid CLI."""
+    from shared_sms.cli import _parser
+
+    lines = [c for c in commands() if c.startswith("shared-sms")]
+    assert len(lines) >= 4
+    for line in lines:
+        words = shlex.split(line.split(">", 1)[0])[1:]  # the redirection belongs to the shell
+        _parser().parse_args(words)  # argparse exits on an unknown subcommand or flag

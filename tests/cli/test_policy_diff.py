@@ -26,7 +26,7 @@ from shared_sms_function.equivalence import statements_of
 from shared_sms_function.ownership import MARKER, Owner
 from tests.cli import staged_app
 from tests.cli.staged_app import COUNTRY, OPT_OUT_LIST, SENDER_ID, STACKS, opt_out_list_arn, sender_id_arn
-from tests.conftest import CONSUMER, OWNER, access_key_for, client_for
+from tests.conftest import CONSUMER, OWNER, access_key_for, client_for, new_phone_number
 from tests.harness.cdk_cli import cdk_synth
 
 ROW = ("in sync: ", "drift: ", "error: ", "skipped: ")
@@ -308,3 +308,86 @@ def test_statements_others_wrote_beside_ours_are_listed_as_not_ours_and_are_no_d
     marker = MARKER.search(another_stack[0]["Sid"])
     assert marker is not None
     assert f"+++ live (marked SharedSms{marker['stack']}R{marker['resource']})" in lines_under(out, arn)
+
+
+# -- review fixes: what a gate must not let through ----------------------------------------------------
+def _number_app(outdir: Path, stacks: dict[str, str], arn: str, nested: bool = False) -> Path:
+    """Stacks of one account that each share the same number with the consumer, with ``mode``
+    as their OnExistingPolicy; with ``nested``, inside a cdk.NestedStack."""
+    from shared_sms import OnExistingPolicy, PhoneNumber, ResourcePolicy
+
+    app = cdk.App(outdir=str(outdir))
+    for name, mode in stacks.items():
+        stack = cdk.Stack(app, name, env=cdk.Environment(account=OWNER, region="us-east-1"))
+        scope = cdk.NestedStack(stack, "Sharing") if nested else stack
+        number = PhoneNumber.from_phone_number_arn(scope, "Number", arn)
+        ResourcePolicy(scope, "Policy", resource=number, on_existing_policy=OnExistingPolicy(mode))
+        number.share_with(iam.AccountPrincipal(CONSUMER))
+    app.synth()
+    return outdir
+
+
+def _deploy_policies(emulator: Any, assembly: Path, stacks: list[str]) -> None:
+    """What the function writes for the policies of ``stacks`` (nested templates included)."""
+    for template_file in sorted(assembly.rglob("*.template.json")):
+        if not any(template_file.name.startswith(stack) for stack in stacks):
+            continue
+        for logical_id, resource in json.loads(template_file.read_text())["Resources"].items():
+            if resource["Type"] == "Custom::SmsResourcePolicy":
+                props = resource["Properties"]
+                stack_id = f"arn:aws:cloudformation:us-east-1:{OWNER}:stack/{template_file.name}/uuid"
+                statements = Owner.of(stack_id, logical_id).stamp(statements_of(json.loads(props["Policy"])))
+                put(emulator, props["ResourceArn"], statements)
+
+
+def test_two_stacks_with_equal_statements_are_not_both_in_sync_when_one_was_deployed(
+    emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    number = new_phone_number(regional(emulator, "us-east-1"))
+    assembly = _number_app(tmp_path / "out", {"TeamA": "MERGE", "TeamB": "MERGE"}, number)
+    _deploy_policies(emulator, assembly, ["TeamA"])  # TeamB was never deployed
+    status, out = diff(capsys, assembly)
+    statuses = [line.split(":", 1)[0] for line in out if line.startswith(ROW)]
+    assert sorted(statuses) == ["drift", "in sync"] and status == 1
+
+
+def test_policies_in_nested_stacks_are_compared(
+    emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    number = new_phone_number(regional(emulator, "us-east-1"))
+    assembly = _number_app(tmp_path / "out", {"Parent": "MERGE"}, number, nested=True)
+    status, out = diff(capsys, assembly)  # nothing deployed yet
+    assert rows(out) == {number: "drift"} and status == 1
+    assert any("stack Parent/Sharing" in line for line in out)
+
+
+def test_statements_the_next_deployment_removes_or_refuses_are_drift(
+    emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    sms = regional(emulator, "us-east-1")
+    for mode in ("REPLACE", "FAIL", "MERGE"):
+        number = new_phone_number(sms)
+        assembly = _number_app(tmp_path / mode, {"Owner": mode}, number)
+        _deploy_policies(emulator, assembly, ["Owner"])
+        live = json.loads(sms.get_resource_policy(ResourceArn=number)["Policy"])["Statement"]
+        by_hand = {"Sid": "ByHand", "Effect": "Allow", "Principal": "*", "Action": "sms-voice:*", "Resource": number}
+        put(emulator, number, [*live, by_hand])
+        _, out = diff(capsys, assembly)
+        assert rows(out) == {number: "in sync" if mode == "MERGE" else "drift"}, out
+        assert any("not ours" in line and "ByHand" in line for line in out)
+
+
+def test_a_gate_that_could_compare_nothing_fails_and_says_why(
+    cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from shared_sms import PhoneNumber
+
+    app = cdk.App(outdir=str(tmp_path / "out"))
+    stack = cdk.Stack(app, "Agnostic")  # no region anywhere: --region is not given either
+    arn = f"arn:{cdk.Aws.PARTITION}:sms-voice:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:phone-number/phone-1"
+    PhoneNumber.from_phone_number_arn(stack, "Number", arn).share_with(iam.AccountPrincipal(CONSUMER))
+    app.synth()
+    assert main(["policy", "diff", "--app", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert "pass --region or set AWS_REGION" in captured.out
+    assert "could be compared" in captured.err

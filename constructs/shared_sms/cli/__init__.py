@@ -98,8 +98,9 @@ def _policy(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = EXIT_OK
     declared_all = declared_policies(args.app, clients.default_region)
+    claimed: set[tuple[str, str]] = set()
     for declared in declared_all:
-        outcome = diff_one(clients.for_arn, declared)
+        outcome = diff_one(clients.for_arn, declared, claimed)
         where = f"stack {declared.stack} / {declared.logical_id}"
         if declared.arn is None:
             print(f"{outcome.status}: {where} ({declared.why_unresolved})")
@@ -112,6 +113,10 @@ def _policy(args: argparse.Namespace) -> int:
         status = max(status, {DRIFT: EXIT_DRIFT, ERROR: EXIT_ERROR}.get(outcome.status, EXIT_OK))
     if not declared_all:
         print(f"no {POLICY_TYPE} in {args.app}", file=sys.stderr)
+    elif all(declared.arn is None for declared in declared_all):
+        # A gate that compared nothing must not pass: say why every policy was skipped.
+        print(f"shared-sms: error: no policy of {args.app} could be compared (every one was skipped)", file=sys.stderr)
+        return EXIT_ERROR
     return status
 
 

@@ -22,6 +22,7 @@ class Declared:
     arn: str | None
     policy: dict[str, Any] | None
     why_unresolved: str = ""
+    mode: str = "MERGE"  # OnExistingPolicy: what the next deployment does with statements it did not write
 
 
 class _UnresolvableError(Exception):
@@ -45,8 +46,39 @@ def _read(assembly: Path, default_region: str | None) -> list[Declared]:
             found += _read(assembly / artifact["properties"]["directoryName"], default_region)
         elif artifact.get("type") == STACK:
             template = json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
-            found += _from_stack(artifact.get("displayName") or name, artifact, template, default_region)
+            found += _with_nested(assembly, artifact.get("displayName") or name, artifact, template, default_region)
     return found
+
+
+def _with_nested(
+    assembly: Path, stack: str, artifact: dict[str, Any], template: dict[str, Any], default: str | None
+) -> list[Declared]:
+    """A stack's policies and those of its nested stacks (``cdk.NestedStack``: a template asset
+    named by the ``AWS::CloudFormation::Stack`` resource's metadata), in the parent's environment."""
+    found = _from_stack(stack, artifact, template, default)
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::CloudFormation::Stack":
+            continue
+        path = _nested_template(assembly, resource)
+        if path is not None:
+            nested = json.loads(path.read_text())
+            found += _with_nested(assembly, f"{stack}/{logical_id}", artifact, nested, default)
+    return found
+
+
+def _nested_template(assembly: Path, resource: dict[str, Any]) -> Path | None:
+    """The template file of a nested stack: named by its asset metadata (the CDK CLI adds it) or,
+    without it, by the asset whose object key its TemplateURL names (the assets manifests)."""
+    named = resource.get("Metadata", {}).get("aws:asset:path")
+    if named and (assembly / named).is_file():
+        return assembly / named
+    url = json.dumps(resource.get("Properties", {}).get("TemplateURL", ""))
+    for manifest in assembly.glob("*.assets.json"):
+        for asset_hash, asset in json.loads(manifest.read_text()).get("files", {}).items():
+            source = asset.get("source", {}).get("path", "")
+            if f"{asset_hash}.json" in url and source.endswith(".template.json") and (assembly / source).is_file():
+                return assembly / source
+    return None
 
 
 def _from_stack(stack: str, artifact: dict[str, Any], template: dict[str, Any], default: str | None) -> list[Declared]:
@@ -60,13 +92,21 @@ def _from_stack(stack: str, artifact: dict[str, Any], template: dict[str, Any], 
         if resource.get("Type") != POLICY_TYPE:
             continue
         props = resource.get("Properties", {})
+        mode = str(props.get("OnExistingPolicy") or "MERGE")
         try:
             arn = _resolve(props.get("ResourceArn"), pseudo)
             policy = json.loads(_resolve(props.get("Policy"), pseudo))
         except _UnresolvableError as unknown:
-            found.append(Declared(stack, logical_id, None, None, f"depends on a deploy-time value ({unknown})"))
+            regional = ("AWS::Region", "AWS::Partition", "AWS::URLSuffix")
+            if "AWS::Region" not in pseudo and any(key in str(unknown) for key in regional):
+                why = "the stack names no region: pass --region or set AWS_REGION"
+            elif "AWS::AccountId" not in pseudo and "AWS::AccountId" in str(unknown):
+                why = "the stack names no account: give it an env, or its ARNs are known at deploy time only"
+            else:
+                why = f"depends on a deploy-time value ({unknown})"
+            found.append(Declared(stack, logical_id, None, None, why))
             continue
-        found.append(Declared(stack, logical_id, arn, policy))
+        found.append(Declared(stack, logical_id, arn, policy, mode=mode))
     return found
 
 

@@ -52,22 +52,33 @@ class Outcome:
     error: str = ""
 
 
-def diff_one(client_for: Any, declared: Declared) -> Outcome:
-    """``client_for(arn)``: the client of the ARN's own region."""
+def diff_one(client_for: Any, declared: Declared, claimed: set[tuple[str, str]] | None = None) -> Outcome:
+    """``client_for(arn)``: the client of the ARN's own region. ``claimed``: the (ARN, writer)
+    groups earlier rows of the run took as theirs; a group is one declared policy's at most, so
+    two stacks writing equal statements cannot both be in sync on one writer's statements."""
     if declared.arn is None or declared.policy is None:
         return Outcome(SKIPPED)
     try:
         live = live_policy(client_for(declared.arn), declared.arn)
     except (BotoCoreError, ClientError, CliError, ValueError) as error:  # one resource: the run goes on
         return Outcome(ERROR, error=explain(error))
+    claimed = set() if claimed is None else claimed
     groups, unmarked = _by_writer(equivalence.statements_of(live))
+    free = {key: group for key, group in groups.items() if (declared.arn, key) not in claimed}
     template = equivalence.statements_of(declared.policy)
-    # Ours: a group equal to the template, else the closest one (which group is ours is unknown).
-    ours = next((key for key, group in groups.items() if equivalence.same_statements(_unmarked(group), template)), None)
-    in_sync = ours is not None
-    if ours is None and groups:
-        ours = max(groups, key=lambda key: _likeness(_unmarked(groups[key]), template))
+    # Ours: a free group equal to the template, else the closest one (which group is ours is unknown).
+    ours = next((key for key, group in free.items() if equivalence.same_statements(_unmarked(group), template)), None)
+    in_sync = ours is not None and _same_version(live, declared.policy)
+    if ours is None and free:
+        ours = max(free, key=lambda key: _likeness(_unmarked(free[key]), template))
+    if ours is not None:
+        claimed.add((declared.arn, ours))
     not_ours = unmarked + [s for key, group in groups.items() if key != ours for s in group]
+    if in_sync and not_ours and declared.mode in ("REPLACE", "FAIL"):
+        # The next deployment removes them (REPLACE) or fails on them (FAIL): the gate must say so.
+        fate = "removes them" if declared.mode == "REPLACE" else "fails on them"
+        note = f"on_existing_policy={declared.mode}: the next deployment {fate}\n"
+        return Outcome(DRIFT, [note], not_ours)
     if in_sync:
         return Outcome(IN_SYNC, not_ours=not_ours)
     live_ours = _unmarked(groups[ours]) if ours is not None else []
@@ -95,6 +106,11 @@ def _by_writer(statements: Iterable[Statement]) -> tuple[dict[str, list[Statemen
 def _unmarked(statements: list[Statement]) -> list[Statement]:
     """As the template states them: the function's marker removed from each Sid."""
     return [{**statement, "Sid": ownership.user_sid(statement)} for statement in statements]
+
+
+def _same_version(live: Any, declared: dict[str, Any]) -> bool:
+    """The function's equivalence requires the same Version (an absent one is 2008-10-17 to IAM)."""
+    return (live or {}).get("Version") == declared.get("Version")
 
 
 def _likeness(live: list[Statement], template: list[Statement]) -> float:
