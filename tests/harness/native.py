@@ -112,14 +112,15 @@ class NativeResources:
         client = self.client_for(stack.account)
         if kind == "AWS::SMSVOICE::OptOutList":
             name = props.get("OptOutListName") or f"{stack.name}-{logical_id}"[:64]
-            answer = client.create_opt_out_list(OptOutListName=name)
+            answer = client.create_opt_out_list(OptOutListName=name)  # no other request fields
             return name, {"Arn": answer["OptOutListArn"]}
         if kind == "AWS::SMSVOICE::PhoneNumber":
             answer = client.request_phone_number(
                 IsoCountryCode=props["IsoCountryCode"],
-                MessageType="TRANSACTIONAL",
+                MessageType=props.get("MessageType") or "TRANSACTIONAL",
                 NumberCapabilities=props["NumberCapabilities"],
                 NumberType=props["NumberType"],
+                **_optional(props, "OptOutListName", "DeletionProtectionEnabled"),
             )
             return answer["PhoneNumberId"], {
                 "Arn": answer["PhoneNumberArn"],
@@ -127,9 +128,17 @@ class NativeResources:
                 "PhoneNumber": answer["PhoneNumber"],
             }
         if kind == "AWS::SMSVOICE::SenderId":
-            answer = client.request_sender_id(SenderId=props["SenderId"], IsoCountryCode=props["IsoCountryCode"])
+            answer = client.request_sender_id(
+                SenderId=props["SenderId"],
+                IsoCountryCode=props["IsoCountryCode"],
+                **_optional(props, "DeletionProtectionEnabled"),
+            )
             return f"{props['SenderId']}|{props['IsoCountryCode']}", {"Arn": answer["SenderIdArn"]}
-        answer = client.create_pool(OriginationIdentity=props["OriginationIdentities"][0], MessageType="TRANSACTIONAL")
+        answer = client.create_pool(
+            OriginationIdentity=props["OriginationIdentities"][0],
+            MessageType=props.get("MessageType") or "TRANSACTIONAL",
+            **_optional(props, "DeletionProtectionEnabled"),
+        )
         return answer["PoolId"], {"Arn": answer["PoolArn"], "PoolId": answer["PoolId"]}
 
     def _apply_share(self, stack: Stack, logical_id: str, props: dict[str, Any], arn: str | None = None) -> str:
@@ -193,3 +202,9 @@ def _handler_message(error: ClientError) -> str:
     """How CloudFormation shows a resource handler's error in the stack events."""
     details = error.response.get("Error", {})
     return f'Resource handler returned message: "{details.get("Message", "")} (Error Code: {details.get("Code")})"'
+
+
+def _optional(props: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The template's values for request fields the service takes at creation (the emulator
+    enforces deletion protection: a protected resource must refuse the stack's delete)."""
+    return {name: props[name] for name in names if name in props}

@@ -358,3 +358,26 @@ def test_partition_and_url_suffix_are_the_stack_regions(
         "Endpoint": f"sms-voice.{region}.{url_suffix}",
     }
     assert cloudformation.stacks[STACK].stack_id.startswith(f"arn:{partition}:cloudformation:{region}:{OWNER}:stack/")
+
+
+def test_a_protected_number_keeps_its_protection_and_refuses_the_stacks_delete(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    """`DeletionProtectionEnabled` (AWS::SMSVOICE::PhoneNumber): "the phone number can't be deleted"."""
+    number = {
+        "Type": "AWS::SMSVOICE::PhoneNumber",
+        "Properties": {
+            "IsoCountryCode": "US",
+            "NumberType": "SIMULATOR",
+            "NumberCapabilities": ["SMS"],
+            "MandatoryKeywords": {"HELP": {"Message": "h"}, "STOP": {"Message": "s"}},
+            "DeletionProtectionEnabled": True,
+        },
+    }
+    deploy(cloudformation, tmp_path, {"Number": number})
+    owner = client_for(OWNER, emulator)
+    (described,) = owner.describe_phone_numbers()["PhoneNumbers"]
+    assert described["DeletionProtectionEnabled"] is True
+    with pytest.raises(StackOperationError, match="deletion protection"):
+        cloudformation.delete_stack(STACK)
+    assert owner.describe_phone_numbers()["PhoneNumbers"], "the protected number is still there"
