@@ -3,12 +3,11 @@ Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::ImportValue, Fn::If and the pseudo
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
 
-from botocore.loaders import create_loader
+from tests.fakes import partitions
 
 NO_VALUE = object()
 
@@ -91,16 +90,12 @@ def resolve(
     return None if resolved is NO_VALUE else resolved
 
 
-@functools.cache
 def partition_of(region: str) -> tuple[str, str]:
-    """``AWS::Partition`` and ``AWS::URLSuffix`` of ``region``, from botocore's partition data
-    (a listed region first, then each partition's region pattern, as botocore matches them)."""
-    partitions = create_loader().load_data("partitions")["partitions"]
-    listed = next((p for p in partitions if region in p["regions"]), None)
-    partition = listed or next((p for p in partitions if re.match(p["regionRegex"], region)), None)
+    """``AWS::Partition`` and ``AWS::URLSuffix`` of ``region``, from botocore's partition data."""
+    partition = partitions.partition_of(region)
     if partition is None:
         raise ValueError(f"{region!r} is in no partition botocore knows")
-    return str(partition["id"]), str(partition["outputs"]["dnsSuffix"])
+    return partition, partitions.dns_suffix(partition)
 
 
 def _substitute(

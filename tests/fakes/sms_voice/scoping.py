@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import botocore.session
+from tests.fakes import partitions
 
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -20,19 +19,9 @@ _ARN = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
-def _partitions() -> list[dict[str, Any]]:
-    return list(botocore.session.get_session().get_data("partitions")["partitions"])
-
-
-@lru_cache(maxsize=64)
 def partition_of(region: str) -> str:
-    """A listed region's partition, else the first whose region pattern matches; a name no
-    partition claims falls back to ``aws``, as botocore's endpoint rules do."""
-    partitions = _partitions()
-    listed = next((p["id"] for p in partitions if region in p["regions"]), None)
-    matched = next((p["id"] for p in partitions if re.match(p["regionRegex"], region)), None)
-    return listed or matched or "aws"
+    """The region's partition; a name no partition claims is ``aws``, as botocore's endpoint rules do."""
+    return partitions.partition_of(region) or "aws"
 
 
 @dataclass(frozen=True)
