@@ -24,6 +24,7 @@ REGION = "us-east-1"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from tests.fakes.sms_voice import SmsVoiceEmulator  # noqa: E402
+from tests.fakes.sms_voice.rates import OBSERVER_AGENT  # noqa: E402
 from tests.harness.cloudformation import CustomResource  # noqa: E402
 from tests.harness.https_sink import HttpsSink  # noqa: E402
 
@@ -41,8 +42,11 @@ def emulator_server() -> Iterator[SmsVoiceEmulator]:
 
 @pytest.fixture()
 def emulator(emulator_server: SmsVoiceEmulator) -> Iterator[SmsVoiceEmulator]:
-    """The emulator with empty state and no faults for each test."""
+    """The emulator with empty state and no faults for each test, without request rates: tests of
+    one behaviour count calls and time steps. The end-to-end driver (tests/e2e/conftest.py) and
+    the tests about rates put AWS's documented rates back (``emulator.rates.reset()``)."""
     emulator_server.reset()
+    emulator_server.rates.unlimited()
     yield emulator_server
     emulator_server.reset()
 
@@ -83,16 +87,28 @@ def resource(function: Any, sink: HttpsSink, emulator: SmsVoiceEmulator) -> Cust
     return CustomResource(handler=function.handler, sink=sink)
 
 
-def client_for(account: str, emulator: SmsVoiceEmulator, config: Config | None = None, *, region: str = REGION) -> Any:
+def client_for(
+    account: str,
+    emulator: SmsVoiceEmulator,
+    config: Config | None = None,
+    *,
+    region: str = REGION,
+    observer: bool = True,
+) -> Any:
     """A plain boto3 client acting as ``account`` in ``region``; by default it retries like a
-    patient caller (the faults tests), ``config`` overrides that."""
+    patient caller (the faults tests), ``config`` overrides that. ``observer``: the test's own
+    set-up and inspection, which the emulator's request rates do not count (rates.py); a
+    client that stands for a caller under test (CloudFormation's handlers) passes False."""
+    config = config or Config(retries={"mode": "standard", "total_max_attempts": 10})
+    if observer:
+        config = config.merge(Config(user_agent_extra=OBSERVER_AGENT))
     return boto3.client(
         "pinpoint-sms-voice-v2",
         region_name=region,
         endpoint_url=emulator.url,
         aws_access_key_id=access_key_for(account),
         aws_secret_access_key="emulated",
-        config=config or Config(retries={"mode": "standard", "total_max_attempts": 10}),
+        config=config,
     )
 
 

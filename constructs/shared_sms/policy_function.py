@@ -18,6 +18,7 @@ import jsii
 from aws_cdk import (
     Acknowledgment,
     ArnFormat,
+    CfnResource,
     Lazy,
     RemovalPolicy,
     Stack,
@@ -51,6 +52,14 @@ POLICY_ACTIONS = (
     "sms-voice:GetResourcePolicy",
     "sms-voice:DeleteResourcePolicy",
 )
+# AWS's default request rate for this API: 1 per second per operation, account and Region
+# (user guide, "Quotas for AWS End User Messaging SMS"). The stack runs its custom resources
+# in this many dependency lanes per request per second: eight keep a 1-per-second bucket busy
+# while each invocation waits about a minute at most (bench/run.py, "at the documented rate").
+REQUESTS_PER_SECOND_CONTEXT = "shared-sms:requests-per-second"
+CONCURRENCY_CONTEXT = "shared-sms:concurrent-custom-resources"
+DEFAULT_REQUESTS_PER_SECOND = 1.0
+LANES_PER_REQUEST_PER_SECOND = 8
 # What a shared-resource check calls, per resource type.
 DESCRIBE_ACTIONS = {
     "pool": "sms-voice:DescribePools",
@@ -93,6 +102,9 @@ class PolicyFunction(Construct):
         self._listed: dict[str, dict[str, str]] = {t.name: {} for t in ALL_TYPES}
         self._patterns: set[str] = set()
         self._checked: set[str] = set()  # types a shared-resource check lists
+        self._lane_ends: list[CfnResource] = []  # the last custom resource queued in each lane
+        self._queued = 0
+        self._width = 0  # lanes, fixed when the first custom resource is queued
         # One validation for every policy of the stack (one per policy costs round trips to Node).
         self._problems: list[Callable[[], list[str]]] = []
         self.node.add_validation(_Problems(self._problems))
@@ -149,6 +161,32 @@ class PolicyFunction(Construct):
     @property
     def service_token(self) -> str:
         return self._service_token
+
+    @property
+    def concurrency(self) -> int:
+        """How many of the stack's custom resources CloudFormation may run at once."""
+        explicit = self.node.try_get_context(CONCURRENCY_CONTEXT)
+        if explicit is not None:
+            return _positive(explicit, CONCURRENCY_CONTEXT, whole=True)
+        rate = self.node.try_get_context(REQUESTS_PER_SECOND_CONTEXT)
+        rps = DEFAULT_REQUESTS_PER_SECOND if rate is None else _positive(rate, REQUESTS_PER_SECOND_CONTEXT)
+        return max(1, round(rps * LANES_PER_REQUEST_PER_SECOND))
+
+    def enqueue(self, resource: CfnResource) -> None:
+        """Run ``resource`` in one of the stack's dependency lanes (round robin): it waits for
+        the one queued before it in its lane, so at most ``concurrency`` of the stack's custom
+        resources call the service at once, and deletes run the lanes backwards. A lane is
+        only a ``DependsOn``: adding or removing a resource changes no resource's properties,
+        so it updates or replaces nothing."""
+        if self._queued == 0:
+            self._width = self.concurrency  # read once: every lane of the stack has one width
+        lane = self._queued % self._width
+        if lane < len(self._lane_ends):
+            resource.add_dependency(self._lane_ends[lane])
+            self._lane_ends[lane] = resource
+        else:
+            self._lane_ends.append(resource)
+        self._queued += 1
 
     def arn_key(self, arn: str) -> str:
         """A key that is equal for two ARNs when CloudFormation would resolve them equally."""
@@ -252,6 +290,21 @@ class PolicyFunction(Construct):
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _positive(value: Any, key: str, *, whole: bool = False) -> Any:
+    """A context value that must be a positive number (a whole one for ``whole``)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if number <= 0 or (whole and number != int(number)):
+        kind = "a positive whole number" if whole else "a positive number"
+        raise ValueError(
+            f"context {key!r} must be {kind}, got {value!r}: set it in cdk.json or with "
+            f"`cdk synth -c {key}=...` (requests per second: the account's quota for this API, 1 by default)"
+        )
+    return int(number) if whole else number
 
 
 def _chars(listed: dict[str, str]) -> int:

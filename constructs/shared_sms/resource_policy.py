@@ -111,6 +111,7 @@ class ResourcePolicy(Construct):
         if self.on_existing_policy is not OnExistingPolicy.MERGE:  # the function's default: left out
             properties["OnExistingPolicy"] = self.on_existing_policy.value
         self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
+        function.enqueue(self._resource)
         if removal_policy is not None:
             self._resource.apply_removal_policy(removal_policy)
 

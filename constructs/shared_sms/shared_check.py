@@ -46,6 +46,7 @@ class SharedResourceCheck(Construct):
                 "ResourceArn": arn,
             },
         )
+        function.enqueue(self._resource)
 
     def attribute(self, name: str) -> str:
         """A field of the owner's Describe* entry, e.g. ``Status`` or ``MessageType``."""

@@ -19,7 +19,7 @@ import pytest
 from shared_sms.cli import main
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for, new_phone_number
 from tests.fakes.cloudformation import CloudFormationEmulator, from_local_driver
-from tests.harness.cloudformation import STACK_ID, CustomResource, policy_json
+from tests.harness.cloudformation import STACK_ID, CustomResource, InProcessLambda, policy_json
 from tests.harness.deploy import LocalCloudFormation
 
 POLICY_TYPE = "Custom::SmsResourcePolicy"
@@ -116,7 +116,7 @@ def driver(function: Any, sink: Any, emulator: Any) -> LocalCloudFormation:
         assert account == OWNER
 
     return LocalCloudFormation(
-        sink=sink, handler=function.handler, client_for=lambda a: client_for(a, emulator), use_account=owner_only
+        sink=sink, lambdas=InProcessLambda(function.handler, owner_only), client_for=lambda a: client_for(a, emulator)
     )
 
 

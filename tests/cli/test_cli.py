@@ -204,18 +204,6 @@ def test_policy_diff_loads_neither_the_cdk_nor_jsii(
     assert run.stdout == "0 []\n", run.stderr
 
 
-def test_progress_goes_to_the_given_stream_and_is_cleared(owner_client: Any, shared_estate: set[str]) -> None:
-    import io
-
-    from shared_sms.cli.inventory import list_rows
-
-    progress = io.StringIO()
-    rows = list_rows(owner_client, "self", ["pool", "phone-number"], progress)
-    assert len(rows) == 3
-    assert "listing phone-numbers (self): 3 found" in progress.getvalue()
-    assert progress.getvalue().endswith("\r\033[K")
-
-
 def test_the_cli_judges_policies_with_the_functions_own_modules() -> None:
     """One implementation of the equivalence and the marker: the files of the function's code asset."""
     from shared_sms.cli.function_modules import equivalence, ownership

@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.config import Config
 
-from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, client_for
-from tests.e2e.accounts import NEW_CONSUMER, ORG_MEMBER
+from tests.conftest import client_for
 from tests.harness.deploy import LocalCloudFormation
+from tests.harness.lambda_service import LambdaService
+
+# CloudFormation's own handlers wait out throttling patiently.
+NATIVE_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 30})
+
+
+@pytest.fixture(scope="session")
+def lambdas(function_env: dict[str, str]) -> Iterator[LambdaService]:
+    """The function's Lambda execution environments, kept warm across tests."""
+    service = LambdaService(function_env)
+    yield service
+    service.close()
 
 
 @pytest.fixture()
-def cloudformation(function: Any, sink: Any, emulator: Any) -> Iterator[LocalCloudFormation]:
-    from shared_sms_function.client import sms_voice_client
+def cloudformation(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloudFormation:
+    """The driver at AWS's documented request rates."""
+    emulator.rates.reset()
+    clients: dict[str, Any] = {}
+    lock = threading.Lock()
 
-    clients = {
-        a: sms_voice_client(
-            REGION, endpoint_url=emulator.url, aws_access_key_id=access_key_for(a), aws_secret_access_key="x"
-        )
-        for a in (OWNER, CONSUMER, NEW_CONSUMER, ORG_MEMBER)
-    }
-    original = function.CLIENT
+    def native_client(account: str) -> Any:
+        with lock:  # boto3's default session builds clients one thread at a time
+            if account not in clients:
+                clients[account] = client_for(account, emulator, NATIVE_RETRIES, observer=False)
+            return clients[account]
 
-    def use_account(account: str) -> None:
-        function.CLIENT = clients[account]
-
-    yield LocalCloudFormation(
+    return LocalCloudFormation(
         sink=sink,
-        handler=function.handler,
-        client_for=lambda a: client_for(a, emulator),
-        use_account=use_account,
+        lambdas=lambdas,
+        client_for=native_client,
         ram=emulator.state.ram,
+        models_lock=emulator.state.lock,
     )
-    function.CLIENT = original

@@ -149,8 +149,7 @@ def test_example_app_lifecycle_under_faults_in_a_realistic_account(
     cloudformation: LocalCloudFormation, emulator: Any, sink: Any, tmp_path: Path
 ) -> None:
     def inject() -> None:
-        emulator.faults.rate_limit_rps = 25.0
-        emulator.faults.throttle_next = 4  # a throttling burst on top of the rate limit
+        emulator.faults.throttle_next = 4  # a throttling burst on top of the documented rates
         emulator.faults.fail_next = 3
         emulator.faults.latency_s = 0.02
         emulator.faults.visibility_delay_s = 0.3

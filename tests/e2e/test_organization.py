@@ -17,7 +17,7 @@ from tests.e2e.checks import assert_lint_and_nag_clean
 from tests.fakes.sms_voice.ram import Organization
 from tests.harness.assemblies import write_assembly
 from tests.harness.cdk_cli import cdk_synth
-from tests.harness.deploy import LocalCloudFormation, StackOperationError
+from tests.harness.deploy import RAM_SHARE, LocalCloudFormation, StackOperationError
 
 APP = Path(__file__).parent / "apps" / "organization_app.py"
 STACKS = ("SmsOrgProducer", "SmsPartnerShare", "SmsOuMember", "SmsOrgMember", "SmsPartner")
@@ -117,7 +117,9 @@ def test_a_partner_outside_the_organization_is_in_after_accepting_the_invitation
         cloudformation.deploy(assembly, "SmsPartner", parameters=outputs)
     assert "accept the RAM invitation first" in failed.value.reason
 
-    share_arn = next(iter(cloudformation.stacks["SmsPartnerShare"].resources.values())).physical_id
+    share_arn = next(
+        r.physical_id for r in cloudformation.stacks["SmsPartnerShare"].resources.values() if r.type == RAM_SHARE
+    )
     emulator.state.ram.accept_invitation(PARTNER, share_arn)
     cloudformation.deploy(assembly, "SmsPartner", parameters=outputs)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -45,6 +46,21 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class InProcessLambda:
+    """The function module of this process, one event at a time (the handler's crhelper state is
+    per process): for tests that patch the module. ``use_account`` gives it the stack's account."""
+
+    def __init__(self, handler: Callable[[Any, Any], Any], use_account: Callable[[str], None]) -> None:
+        self.handler, self.use_account = handler, use_account
+        self._lock = threading.Lock()
+
+    def invoke(self, event: dict[str, Any], timeout_s: float = 300.0) -> None:
+        with self._lock:
+            self.use_account(event["StackId"].split(":")[4])
+            with function_of(event["StackId"]):
+                self.handler(event, LambdaContext(timeout_s))
 
 
 def policy_json(*accounts: str, arn: str, actions: tuple[str, ...] = ("sms-voice:SendTextMessage",)) -> str:

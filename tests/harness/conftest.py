@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import cloudformation
+from tests.e2e.conftest import cloudformation, lambdas
 
-__all__ = ["cloudformation"]
+__all__ = ["cloudformation", "lambdas"]

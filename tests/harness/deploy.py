@@ -9,37 +9,40 @@ An operation, as CloudFormation runs one:
 
 - the template is checked first (``DeletionPolicy`` and ``UpdateReplacePolicy`` values,
   ``Conditions``): a refusal changes nothing;
-- the resources whose ``Condition`` holds are created or updated one at a time in dependency
-  order. A changed native resource is replaced when a create-only property changed, else
+- the resources whose ``Condition`` holds are created or updated in dependency order, every
+  resource whose dependencies are done at the same time (schedule.py), custom resources each
+  in a Lambda execution environment of its own (lambda_service.py), so they meet the
+  emulator's request rates together. A changed native resource is replaced when a create-only property changed, else
   updated in place (native.py); a changed custom resource gets an Update, and a new physical
   id is a replacement; a custom resource's ``ServiceToken`` cannot change;
-- when a resource fails, the rollback sends the resources updated an Update with old and new
-  properties swapped, in reverse order (the custom resource whose Update failed first, with
-  the physical id of its FAILED answer), and deletes what the operation created (the custom
-  resource whose Create failed too, with the physical id of its FAILED answer), keeping
-  ``Retain`` resources (policies.py);
+- when a resource fails, nothing new starts and what runs finishes; the rollback then sends
+  the resources updated an Update with old and new properties swapped, and deletes what the
+  operation created (a custom resource whose Create or Update failed too, with the physical id
+  of its FAILED answer), keeping ``Retain`` resources (policies.py), all in reverse dependency
+  order, concurrently;
 - once every resource succeeded, the cleanup deletes the resources that left the template
   and the old physical resources of replacements, in reverse dependency order of the old
   template, as their ``DeletionPolicy`` and ``UpdateReplacePolicy`` say.
 
-Stack delete goes in reverse dependency order and keeps ``Retain`` and ``RetainExceptOnCreate``
+Stack delete goes in reverse dependency order (concurrently) and keeps ``Retain`` and ``RetainExceptOnCreate``
 resources.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
-from collections.abc import Callable
-from graphlib import TopologicalSorter
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import conditions, policies
-from .cloudformation import LambdaContext, function_of
 from .https_sink import HttpsSink
 from .intrinsics import partition_of, references, resolve
 from .native import RAM_SHARE, SMS_TYPES, NativeResources
+from .schedule import run_in_dependency_order
 from .stack import Deployed, RollbackFailedError, Stack, StackOperationError, TemplateValidationError
 
 __all__ = [
@@ -55,6 +58,14 @@ __all__ = [
 
 FUNCTION_TYPES = "Custom::Sms"
 """Custom resources sent to the function; other custom resources are accepted without effect."""
+LAMBDA_DEFAULT_TIMEOUT_S = 3.0
+
+
+class Lambdas(Protocol):
+    """Runs the function for one event and returns when its handler did (lambda_service.py, or
+    cloudformation.InProcessLambda)."""
+
+    def invoke(self, event: dict[str, Any], timeout_s: float = ...) -> None: ...
 
 
 class LocalCloudFormation:
@@ -62,23 +73,27 @@ class LocalCloudFormation:
         self,
         *,
         sink: HttpsSink,
-        handler: Callable[[Any, Any], Any],
+        lambdas: Lambdas,
         client_for: Callable[[str], Any],
-        use_account: Callable[[str], None],
         ram: Any = None,
+        models_lock: Any = None,
     ) -> None:
-        self.sink, self.handler = sink, handler
+        self.sink, self.lambdas = sink, lambdas
         self.ram = ram
         """The emulator's RAM model (tests/fakes/sms_voice/ram.py), for ``AWS::RAM::ResourceShare``."""
-        self.client_for, self.use_account = client_for, use_account
+        models_lock = models_lock or threading.RLock()
+        """Held while the RAM and SSM models change (the emulator's state lock, which its reads hold)."""
+        self.client_for = client_for
+        self._lock = threading.Lock()  # the driver's own tables, written from resource threads
         self.stacks: dict[str, Stack] = {}
         self.events: list[dict[str, Any]] = []
-        """Every custom resource event sent, with its answer, in order."""
+        """Every custom resource event sent, with its answer, in the order answered; ``seconds``: how
+        long the invocation ran, against the function's ``timeout_s``."""
         self.exports: dict[tuple[str, str, str], Any] = {}
         """(account, region, export name) -> value, from the Outputs of the stacks deployed."""
         self.ssm_parameters: dict[tuple[str, str, str], str] = {}
         """(account, region, name) -> value: what ``AWS::SSM::Parameter::Value<String>`` parameters read."""
-        self.native = NativeResources(client_for, lambda: self.ram, self.ssm_parameters)
+        self.native = NativeResources(client_for, lambda: self.ram, self.ssm_parameters, models_lock)
 
     # -- public operations ------------------------------------------------------------------------
     def deploy(self, cloud_assembly: Path, name: str, parameters: dict[str, str] | None = None) -> None:
@@ -95,21 +110,27 @@ class LocalCloudFormation:
         self._check(working)
         active = _active(template, working.conditions)
         created: list[str] = []
-        updated: list[tuple[str, Deployed]] = []
-        try:
-            for logical_id in [lid for lid in self._order(template) if lid in active]:
-                definition = template["Resources"][logical_id]
-                props = self._resolve(working, definition.get("Properties", {})) or {}
-                old = stack.resources.get(logical_id)
+        updated: dict[str, Deployed] = {}
+
+        def apply(logical_id: str) -> None:
+            definition = template["Resources"][logical_id]
+            props = self._resolve(working, definition.get("Properties", {})) or {}
+            old = stack.resources.get(logical_id)
+            try:
                 if old is None:
                     created.append(logical_id)
                     working.resources[logical_id] = self._create(working, logical_id, definition, props)
                 elif old.properties != props:
-                    updated.append((logical_id, old))
+                    updated[logical_id] = old
                     working.resources[logical_id] = self._update(working, logical_id, definition, props, old)
+            except StackOperationError as failure:
+                if failure.failed is not None:  # a custom resource that answered FAILED: tracked with that answer
+                    working.resources[logical_id] = failure.failed
+                raise
+
+        try:
+            run_in_dependency_order(_needs(template, active), apply)
         except StackOperationError as failure:
-            if failure.failed is not None:  # a custom resource that answered FAILED: tracked with that answer
-                working.resources[failure.logical_id] = failure.failed
             self._rollback(working, created, updated, failure)
             raise
         old_template, previous = stack.template, stack.resources
@@ -131,13 +152,13 @@ class LocalCloudFormation:
         """Delete in reverse dependency order, keeping what DeletionPolicy keeps; a failure leaves
         the stack (DELETE_FAILED) with the resources not deleted yet."""
         stack = self.stacks[name]
-        for logical_id in reversed(self._order(stack.template)):
-            deployed = stack.resources.get(logical_id)
-            if deployed is None:
-                continue
+
+        def remove(logical_id: str) -> None:
             if not policies.kept_when_removed(stack.template["Resources"][logical_id]):
-                self._delete(stack, logical_id, deployed)
+                self._delete(stack, logical_id, stack.resources[logical_id])
             del stack.resources[logical_id]
+
+        run_in_dependency_order(_needs(stack.template, set(stack.resources)), remove, reverse=True)
         del self.stacks[name]
 
     # -- the phases of an operation -----------------------------------------------------------------
@@ -151,13 +172,13 @@ class LocalCloudFormation:
         stack.conditions = conditions.evaluate(stack.template, lambda value: self._resolve(stack, value), stack.name)
 
     def _rollback(
-        self, stack: Stack, created: list[str], updated: list[tuple[str, Deployed]], failure: StackOperationError
+        self, stack: Stack, created: list[str], updated: dict[str, Deployed], failure: StackOperationError
     ) -> None:
-        try:
-            for logical_id, old in reversed(updated):
-                current = stack.resources[logical_id]
+        def undo(logical_id: str) -> None:
+            if logical_id in updated:
+                old, current = updated[logical_id], stack.resources[logical_id]
                 if current is old:
-                    continue  # refused before anything changed: a service token change, a failed native update
+                    return  # refused before anything changed: a service token change, a failed native update
                 if current.type.startswith(FUNCTION_TYPES):
                     # Old and new swapped; the physical id is the one the failed operation left.
                     self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
@@ -167,19 +188,21 @@ class LocalCloudFormation:
                     self.native.update(stack, logical_id, current.type, old.properties, current)
                 else:
                     self.native.delete(stack, logical_id, current)  # the replacement the failed update created
-            for logical_id in reversed(created):
-                deployed = stack.resources.get(logical_id)  # None: a native create that failed
-                if deployed is not None and not policies.kept_on_rollback(stack.template["Resources"][logical_id]):
-                    self._delete(stack, logical_id, deployed)
+                return
+            deployed = stack.resources.get(logical_id)  # None: a native create that failed
+            if deployed is not None and not policies.kept_on_rollback(stack.template["Resources"][logical_id]):
+                self._delete(stack, logical_id, deployed)
+
+        try:
+            run_in_dependency_order(_needs(stack.template, {*created, *updated}), undo, reverse=True)
         except StackOperationError as error:
             raise RollbackFailedError(failure, error) from error
 
     def _cleanup(self, stack: Stack, old_template: dict[str, Any], previous: dict[str, Deployed]) -> None:
         """After a successful update: removed resources and replaced physical resources go."""
-        for logical_id in reversed(self._order(old_template)):
-            old, current = previous.get(logical_id), stack.resources.get(logical_id)
-            if old is None:
-                continue
+        going: set[str] = set()
+        for logical_id, old in previous.items():
+            current = stack.resources.get(logical_id)
             if current is None:  # left the template, or its Condition turned false
                 kept = policies.kept_when_removed(old_template["Resources"][logical_id])
             elif current.physical_id != old.physical_id:  # replaced
@@ -187,7 +210,10 @@ class LocalCloudFormation:
             else:
                 continue
             if not kept:
-                self._delete(stack, logical_id, old)
+                going.add(logical_id)
+        run_in_dependency_order(
+            _needs(old_template, going), lambda lid: self._delete(stack, lid, previous[lid]), reverse=True
+        )
 
     # -- resources --------------------------------------------------------------------------------
     def _create(self, stack: Stack, logical_id: str, definition: dict[str, Any], props: Any) -> Deployed:
@@ -238,14 +264,16 @@ class LocalCloudFormation:
             event["PhysicalResourceId"] = old.physical_id
         if request_type == "Update" and old is not None:
             event["OldResourceProperties"] = _as_strings(old_props if old_props is not None else old.properties)
-        self.use_account(stack.account)
-        with function_of(stack.stack_id):
-            self.handler(event, LambdaContext())
+        timeout_s = self._timeout_of(stack, event["ServiceToken"])
+        started = time.monotonic()
+        self.lambdas.invoke(event, timeout_s)
+        seconds = time.monotonic() - started
         answers = self.sink.answers_for(request_id)
         if len(answers) != 1:
             raise AssertionError(f"{logical_id} {request_type}: expected one answer, got {len(answers)}")
         answer = answers[0]
-        self.events.append({"event": event, "answer": answer})
+        with self._lock:
+            self.events.append({"event": event, "answer": answer, "seconds": seconds, "timeout_s": timeout_s})
         if answer["Status"] != "SUCCESS":
             # CloudFormation goes on tracking a failed Create or Update under the answer's physical id.
             attributes = old.attributes if old is not None else {}
@@ -253,16 +281,15 @@ class LocalCloudFormation:
             raise StackOperationError(logical_id, answer["Reason"], failed if request_type != "Delete" else None)
         return answer
 
+    def _timeout_of(self, stack: Stack, service_token: str) -> float:
+        """The serving function's ``Timeout`` (Lambda's default when unset or not in the stack)."""
+        for logical_id, deployed in stack.resources.items():
+            if deployed.type == "AWS::Lambda::Function" and deployed.attributes.get("Arn") == service_token:
+                definition = stack.template["Resources"].get(logical_id, {})
+                return float(definition.get("Properties", {}).get("Timeout", LAMBDA_DEFAULT_TIMEOUT_S))
+        return 300.0  # a function of another stack or outside CloudFormation
+
     # -- template helpers ---------------------------------------------------------------------------
-    def _order(self, template: dict[str, Any]) -> list[str]:
-        resources = template.get("Resources", {})
-        graph: TopologicalSorter[str] = TopologicalSorter()
-        for logical_id, definition in resources.items():
-            depends = definition.get("DependsOn", [])
-            depends = [depends] if isinstance(depends, str) else depends
-            needs = (references(definition.get("Properties", {})) | set(depends)) & set(resources)
-            graph.add(logical_id, *sorted(needs))
-        return list(graph.static_order())
 
     def _outputs(self, stack: Stack) -> dict[str, Any]:
         active = _active(stack.template, stack.conditions, "Outputs")
@@ -317,6 +344,31 @@ class LocalCloudFormation:
         if "Default" not in parameter:
             raise StackOperationError(name, "no value given for this parameter and it has no Default")
         return parameter["Default"]
+
+
+def _needs(template: dict[str, Any], subset: Iterable[str]) -> dict[str, set[str]]:
+    """For each logical id of ``subset``: the resources of ``subset`` it needs, directly (a
+    reference or DependsOn) or through resources outside ``subset``, which CloudFormation
+    passes over in order too."""
+    resources = template.get("Resources", {})
+    direct: dict[str, set[str]] = {}
+    for logical_id, definition in resources.items():
+        depends = definition.get("DependsOn", [])
+        depends = [depends] if isinstance(depends, str) else depends
+        direct[logical_id] = (references(definition.get("Properties", {})) | set(depends)) & set(resources)
+    chosen = set(subset)
+    found: dict[str, set[str]] = {}
+
+    def reach(logical_id: str) -> set[str]:
+        """The ``chosen`` resources that ``logical_id`` needs, directly or not (graphs are acyclic)."""
+        if logical_id not in found:
+            needed: set[str] = set()
+            for other in direct.get(logical_id, ()):
+                needed |= {other} if other in chosen else reach(other)
+            found[logical_id] = needed
+        return found[logical_id]
+
+    return {logical_id: reach(logical_id) for logical_id in chosen}
 
 
 def _active(template: dict[str, Any], values: dict[str, bool], block: str = "Resources") -> set[str]:

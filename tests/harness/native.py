@@ -21,6 +21,7 @@ error does in CloudFormation, so the operation rolls back.
 from __future__ import annotations
 
 import functools
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -46,8 +47,11 @@ class NativeResources:
         client_for: Callable[[str], Any],
         ram: Callable[[], Any],
         ssm_parameters: dict[tuple[str, str, str], str],
+        lock: threading.RLock,
     ) -> None:
         self.client_for, self.ram, self.ssm_parameters = client_for, ram, ssm_parameters
+        self._lock = lock
+        """Held while the in-memory models (RAM, SSM) change: resources run on several threads."""
 
     def create(self, stack: Stack, logical_id: str, kind: str, props: Any) -> Deployed:
         try:
@@ -86,10 +90,12 @@ class NativeResources:
     # -- per type ------------------------------------------------------------------------------------
     def _delete(self, stack: Stack, deployed: Deployed) -> None:
         if deployed.type == RAM_SHARE:
-            self._ram().delete_share(deployed.physical_id)
+            with self._lock:
+                self._ram().delete_share(deployed.physical_id)
             return
         if deployed.type == SSM_PARAMETER:
-            self.ssm_parameters.pop((stack.account, stack.region, deployed.physical_id), None)
+            with self._lock:
+                self.ssm_parameters.pop((stack.account, stack.region, deployed.physical_id), None)
             return
         client = self.client_for(stack.account)
         if deployed.type == "AWS::SMSVOICE::OptOutList":
@@ -103,7 +109,8 @@ class NativeResources:
             client.delete_pool(PoolId=deployed.physical_id)
 
     def _put_parameter(self, stack: Stack, name: str, props: Any) -> Deployed:
-        self.ssm_parameters[(stack.account, stack.region, name)] = props["Value"]
+        with self._lock:
+            self.ssm_parameters[(stack.account, stack.region, name)] = props["Value"]
         return Deployed(SSM_PARAMETER, name, props, {"Type": props.get("Type", "String"), "Value": props["Value"]})
 
     def _create_sms(
@@ -151,10 +158,11 @@ class NativeResources:
             str(props.get("AllowExternalPrincipals", True)).lower() == "true",  # RAM's default: allowed
         )
         try:
-            if arn is None:
-                return str(self._ram().create_share(stack.account, stack.region, *arguments))
-            self._ram().update_share(arn, *arguments)
-            return arn
+            with self._lock:
+                if arn is None:
+                    return str(self._ram().create_share(stack.account, stack.region, *arguments))
+                self._ram().update_share(arn, *arguments)
+                return arn
         except RamError as error:
             raise StackOperationError(logical_id, str(error)) from None
 

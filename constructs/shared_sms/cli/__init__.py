@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..resource_types import ALL_TYPES
+from . import progress
 from .assembly import POLICY_TYPE
 from .aws import CliError, RegionalClients, client, explain, partition_and_region
 
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         help="only this type (repeatable; default: all four)",
     )
     ls.add_argument("--output", choices=["table", "json"], default="table")
+    _quiet(ls)
 
     policy = commands.add_parser("policy", help="read or compare resource policies")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
@@ -46,13 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("arn")
     diff = policy_commands.add_parser("diff", help="compare synthesized policies with the live ones")
     diff.add_argument("--app", default="cdk.out", type=Path, help="the cloud assembly directory (default: cdk.out)")
+    _quiet(diff)
 
     audit = commands.add_parser("audit", help="list every grant on the resources the account owns; flag risky ones")
     audit.add_argument("--output", choices=["table", "json", "mermaid"], default="table")
     audit.add_argument(
         "--no-stack-names", action="store_true", help="show shared-sms markers as hashes: do not ask CloudFormation"
     )
+    _quiet(audit)
     return parser
+
+
+def _quiet(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar on stderr (it is only drawn on a terminal anyway)"
+    )
 
 
 def _check_arn(arn: str) -> None:
@@ -70,14 +80,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "ls":
         from .inventory import list_rows, render
 
-        progress = sys.stderr if sys.stderr.isatty() else None
-        render(list_rows(sms, args.owner, args.types or [t.name for t in ALL_TYPES], progress), args.output)
+        types = args.types or [t.name for t in ALL_TYPES]
+        render(list_rows(sms, args.owner, types, progress.wanted(args.quiet)), args.output)
         return EXIT_OK
     from .audit import audit
     from .audit import render as render_grants
 
     stacks = None if args.no_stack_names else lambda: client(args.region, args.profile, "cloudformation")
-    grants = audit(sms, stacks, warn=sys.stderr)
+    grants = audit(sms, stacks, warn=sys.stderr, show_progress=progress.wanted(args.quiet))
     render_grants(grants, args.output)
     if any(grant.error for grant in grants):
         return EXIT_ERROR
@@ -99,18 +109,21 @@ def _policy(args: argparse.Namespace) -> int:
     status = EXIT_OK
     declared_all = declared_policies(args.app, clients.default_region)
     claimed: set[tuple[str, str]] = set()
-    for declared in declared_all:
-        outcome = diff_one(clients.for_arn, declared, claimed)
-        where = f"stack {declared.stack} / {declared.logical_id}"
-        if declared.arn is None:
-            print(f"{outcome.status}: {where} ({declared.why_unresolved})")
-            continue
-        error = f": {outcome.error}" if outcome.error else ""
-        print(f"{outcome.status}: {declared.arn} ({where}, region {partition_and_region(declared.arn)[1]}){error}")
-        sys.stdout.writelines(outcome.diff)
-        for statement in outcome.not_ours:
-            print(f"  not ours: {equivalence.canonical(statement)}")
-        status = max(status, {DRIFT: EXIT_DRIFT, ERROR: EXIT_ERROR}.get(outcome.status, EXIT_OK))
+    with progress.Progress(progress.wanted(args.quiet)) as bar:
+        bar.expect(sum(1 for declared in declared_all if declared.arn is not None))
+        for declared in declared_all:
+            outcome = diff_one(clients.for_arn, declared, claimed)
+            where = f"stack {declared.stack} / {declared.logical_id}"
+            if declared.arn is None:
+                bar.write(f"{outcome.status}: {where} ({declared.why_unresolved})\n", sys.stdout)
+                continue
+            bar.step()
+            error = f": {outcome.error}" if outcome.error else ""
+            region = partition_and_region(declared.arn)[1]
+            lines = [f"{outcome.status}: {declared.arn} ({where}, region {region}){error}\n", *outcome.diff]
+            lines += [f"  not ours: {equivalence.canonical(statement)}\n" for statement in outcome.not_ours]
+            bar.write("".join(lines), sys.stdout)
+            status = max(status, {DRIFT: EXIT_DRIFT, ERROR: EXIT_ERROR}.get(outcome.status, EXIT_OK))
     if not declared_all:
         print(f"no {POLICY_TYPE} in {args.app}", file=sys.stderr)
     elif all(declared.arn is None for declared in declared_all):

@@ -24,6 +24,7 @@ from ..resource_types import ALL_TYPES, SmsResourceType
 from .aws import explain
 from .drift import _MARKER, POLICY_TYPE, live_policy
 from .inventory import LISTINGS
+from .progress import Progress
 
 NOT_SHARED_SMS = "not shared-sms"
 PUBLIC = "public-without-caller-condition"
@@ -63,21 +64,25 @@ class Marker:
         return f"shared-sms ({where}{f'; {why}' if why else ''})"
 
 
-def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO) -> list[Grant]:
+def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO, show_progress: bool = False) -> list[Grant]:
     """Every grant on every resource the account owns; ``cloudformation`` makes the client that names
-    the stacks behind markers (None: show the hashes). Problems reading go to ``warn``, one line each."""
+    the stacks behind markers (None: show the hashes). Problems reading go to ``warn``, one line each.
+    ``show_progress``: a bar on stderr counts the policies read."""
     found: list[tuple[Grant, Marker | None]] = []
-    for listing in LISTINGS:
-        for page in sms.get_paginator(listing.operation).paginate(Owner="SELF"):
-            for item in page[listing.items_key]:
-                arn = item[listing.arn_key]
-                try:
-                    policy = live_policy(sms, arn)
-                except (ClientError, ValueError) as error:  # denied, released meanwhile: the run goes on
-                    found.append((Grant(arn, listing.type, error=explain(error)), None))
-                    warn.write(f"shared-sms: error: cannot read the policy of {arn}: {explain(error)}\n")
-                    continue
-                found += grants_of(arn, _TYPES[listing.type], policy)
+    with Progress(show_progress) as progress:
+        for listing in LISTINGS:
+            for page in sms.get_paginator(listing.operation).paginate(Owner="SELF"):
+                progress.expect(len(page[listing.items_key]))
+                for item in page[listing.items_key]:
+                    arn = item[listing.arn_key]
+                    try:
+                        policy = live_policy(sms, arn)
+                    except (ClientError, ValueError) as error:  # denied, released meanwhile: the run goes on
+                        found.append((Grant(arn, listing.type, error=explain(error)), None))
+                        progress.write(f"shared-sms: error: cannot read the policy of {arn}: {explain(error)}\n", warn)
+                    else:
+                        found += grants_of(arn, _TYPES[listing.type], policy)
+                    progress.step()
     markers = {marker for _, marker in found if marker is not None}
     names: dict[Marker, str] = {}
     if markers and cloudformation is not None:

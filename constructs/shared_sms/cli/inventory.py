@@ -9,6 +9,8 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
+from .progress import Progress
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -48,30 +50,31 @@ def policy_status(client: Any, arn: str) -> str:
     return "attached" if text and text.strip() not in ("{}", "") else "none"
 
 
-def list_rows(client: Any, owner: str, types: list[str], progress: TextIO | None) -> list[Row]:
+def list_rows(client: Any, owner: str, types: list[str], show_progress: bool = False) -> list[Row]:
+    """Every resource of ``types``, with the policy status of each owned one: one GetResourcePolicy
+    each, the slow part at the service's rate, counted by a bar on stderr when ``show_progress``."""
     rows: list[Row] = []
-    for listing in (item for item in LISTINGS if item.type in types):
-        for owner_filter in OWNERS[owner]:
-            pages = client.get_paginator(listing.operation).paginate(Owner=owner_filter)
-            for page in pages:
-                for item in page[listing.items_key]:
-                    arn = item[listing.arn_key]
-                    owned = owner_filter == "SELF"
-                    rows.append(
-                        Row(
-                            type=listing.type,
-                            owner="owned" if owned else "shared",
-                            arn=arn,
-                            id=str(item.get(listing.id_key, "")),
-                            status=str(item.get("Status", "")),
-                            policy=policy_status(client, arn) if owned else "-",
+    with Progress(show_progress) as progress:
+        for listing in (item for item in LISTINGS if item.type in types):
+            for owner_filter in OWNERS[owner]:
+                owned = owner_filter == "SELF"
+                for page in client.get_paginator(listing.operation).paginate(Owner=owner_filter):
+                    items = page[listing.items_key]
+                    progress.expect(len(items) if owned else 0)
+                    for item in items:
+                        arn = item[listing.arn_key]
+                        rows.append(
+                            Row(
+                                type=listing.type,
+                                owner="owned" if owned else "shared",
+                                arn=arn,
+                                id=str(item.get(listing.id_key, "")),
+                                status=str(item.get("Status", "")),
+                                policy=policy_status(client, arn) if owned else "-",
+                            )
                         )
-                    )
-                    if progress is not None:
-                        progress.write(f"\rlisting {listing.type}s ({owner_filter.lower()}): {len(rows)} found")
-                        progress.flush()
-    if progress is not None:
-        progress.write("\r\033[K")
+                        if owned:
+                            progress.step()
     return rows
 
 

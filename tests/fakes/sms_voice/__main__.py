@@ -18,7 +18,15 @@ def main() -> None:
         default="not-found",
         help="how GetResourcePolicy answers a resource without a policy",
     )
-    parser.add_argument("--throttle-rps", type=float, help="throttle requests above this rate")
+    parser.add_argument(
+        "--rps",
+        type=float,
+        help="every operation's request rate per account and region (default: AWS's documented rates, rates.py)",
+    )
+    parser.add_argument("--unlimited", action="store_true", help="no request rates at all")
+    parser.add_argument(
+        "--background-rps", type=float, default=0.0, help="requests per second another caller sends to each operation"
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--visibility-delay", type=float, default=0.0, help="seconds before a Put is visible")
     parser.add_argument(
@@ -34,7 +42,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     emulator = SmsVoiceEmulator(args.port, no_policy_style=args.no_policy)
-    emulator.faults.rate_limit_rps = args.throttle_rps
+    if args.unlimited:
+        emulator.rates.unlimited()
+    elif args.rps is not None:
+        emulator.rates.at(args.rps, background_rps=args.background_rps)
+    else:
+        emulator.rates.background_rps = args.background_rps
     emulator.faults.latency_s = args.latency
     emulator.faults.visibility_delay_s = args.visibility_delay
     emulator.state.normalize_policies = args.normalize_policies

@@ -1,9 +1,9 @@
-"""Fault injection for the emulator: throttling, 5xx, latency, slow visibility."""
+"""Fault injection for the emulator: throttling bursts, 5xx, latency, slow visibility (request
+rates are rates.py's)."""
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 
@@ -23,22 +23,16 @@ class Faults:
     deny_reason: str | None = None
     after: dict[str, dict[str, object]] = field(default_factory=dict)
     """Faults to set once an operation succeeds: ``{"PutResourcePolicy": {"deny_next": 1}}``."""
-    rate_limit_rps: float | None = None
-    """A token bucket of this rate (and one second of burst): excess requests are throttled."""
     throttled: int = 0
-    """How many requests were answered with ThrottlingException so far."""
+    """How many requests were answered with an injected ThrottlingException so far."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _tokens: float = 0.0
-    _last: float = field(default_factory=time.monotonic)
 
     def reset(self) -> None:
         self.latency_s = self.visibility_delay_s = 0.0
         self.throttle_next = self.fail_next = self.deny_next = 0
         self.deny_reason = None
         self.after.clear()
-        self.rate_limit_rps = None
         self.throttled = 0
-        self._tokens, self._last = 0.0, time.monotonic()  # the bucket starts empty
 
     def succeeded(self, operation: str) -> None:
         """Arm the faults waiting for ``operation`` to succeed."""
@@ -66,11 +60,4 @@ class Faults:
             if self.deny_next > 0:
                 self.deny_next -= 1
                 return "deny"
-            if self.rate_limit_rps:
-                now = time.monotonic()
-                self._tokens = min(self.rate_limit_rps, self._tokens + (now - self._last) * self.rate_limit_rps)
-                self._last = now
-                if self._tokens < 1:
-                    return "throttle"
-                self._tokens -= 1
         return None

@@ -22,6 +22,7 @@ from .describe import describe
 from .errors import CORAL, ServiceError, validation
 from .faults import Faults
 from .model_check import problems, service_model
+from .rates import OBSERVER_AGENT, RateLimits
 from .scoping import Caller
 from .state import State
 
@@ -55,6 +56,9 @@ class SmsVoiceEmulator:
 
     def __init__(self, port: int = 0, *, no_policy_style: str = "not-found") -> None:
         self.faults = Faults()
+        self.rates = RateLimits()
+        """AWS's documented request rates per operation, account and Region (rates.py); tests
+        that are not about rates may call ``rates.unlimited()``."""
         self.state = State(no_policy_style=no_policy_style, visibility_delay_s=lambda: self.faults.visibility_delay_s)
         self._operations = handlers(self.state)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
@@ -80,9 +84,15 @@ class SmsVoiceEmulator:
         self.stop()
 
     def reset(self) -> None:
-        """Forget every resource, policy, counter and fault."""
+        """Forget every resource, policy, counter and fault; back to the documented rates."""
         self.state.reset()
         self.faults.reset()
+        self.rates.reset()
+
+    @property
+    def throttled(self) -> int:
+        """Requests answered ThrottlingException: for their rate or by an injected fault."""
+        return self.rates.throttled + self.faults.throttled
 
     def call_count(self, operation: str) -> int:
         return self.state.calls.get(operation, 0)
@@ -99,6 +109,9 @@ class SmsVoiceEmulator:
         if self.faults.latency_s:
             time.sleep(self.faults.latency_s)
         fault = self.faults.take()
+        observer = OBSERVER_AGENT in (headers.get("User-Agent") or "")
+        if fault is None and not observer and not self.rates.admit(operation, caller.account, caller.region):
+            fault = "throttle"
         if fault == "throttle":
             return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
         if fault == "fail":
