@@ -30,7 +30,7 @@ lint: install
 	python tools/build_action_table.py --check
 
 test: lint
-	python -m pytest -q -n 2 --dist loadfile
+	python -m pytest -q -n 4 --dist loadfile
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cache dist

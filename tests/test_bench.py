@@ -25,7 +25,8 @@ def test_quick_benchmark_run_writes_a_report(tmp_path: Path) -> None:
         "function asset, unzipped",
         "cold start",
         "service calls per Create",
-        "concurrent creates",
+        "wall vs floor",
+        "one Update among",
         "identical templates",
     ):
         assert figure in report

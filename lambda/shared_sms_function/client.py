@@ -9,7 +9,7 @@ has.
 Retries are botocore's (standard mode: jittered exponential backoff for throttling
 and 5xx), with one addition for AWS's documented rate of **1 request per second per
 operation** (DOMAIN.md, "Request rates"): once botocore's own attempts are spent, a
-throttled call is tried again after a jittered pause of at most ``THROTTLE_RETRY_MAX_S``,
+throttled call (or a 5xx) is tried again after a jittered pause of at most ``THROTTLE_RETRY_MAX_S``,
 for as long as the invocation's deadline allows (``bounded_by``). botocore's backoff grows
 to 20 s, and a bucket that refills one token a second then sits idle while the callers
 sleep (bench/run.py measures the wall time against the rate's floor). The pause is a
@@ -70,12 +70,15 @@ def _refuse_late_tries(**_: Any) -> None:
 
 
 def _retry_throttles(response: Any = None, **_: Any) -> float | None:
-    """``needs-retry`` handler after botocore's: a throttled call is tried again (whatever the
-    attempt count) after a short jittered pause; the deadline stops it (``_refuse_late_tries``)."""
+    """``needs-retry`` handler after botocore's: a throttled call, or one the service failed
+    (5xx), is tried again whatever the attempt count, after a short jittered pause; the
+    deadline stops it (``_refuse_late_tries``)."""
     if response is None:
         return None
-    code = (response[1] or {}).get("Error", {}).get("Code")
-    return random.uniform(0, THROTTLE_RETRY_MAX_S) if code in THROTTLING_CODES else None
+    http, parsed = response
+    code = (parsed or {}).get("Error", {}).get("Code")
+    transient = code in THROTTLING_CODES or getattr(http, "status_code", 0) >= 500
+    return random.uniform(0, THROTTLE_RETRY_MAX_S) if transient else None
 
 
 def sms_voice_client(region_name: str | None = None, config: Config | None = None, **client_args: Any) -> Any:

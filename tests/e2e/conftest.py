@@ -29,6 +29,10 @@ def lambdas(function_env: dict[str, str]) -> Iterator[LambdaService]:
 def cloudformation(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloudFormation:
     """The driver at AWS's documented request rates."""
     emulator.rates.reset()
+    return local_driver(lambdas, sink, emulator)
+
+
+def local_driver(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloudFormation:
     clients: dict[str, Any] = {}
     lock = threading.Lock()
 

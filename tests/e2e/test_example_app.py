@@ -1,8 +1,9 @@
 """End to end: the example app, synthesized by the real CDK CLI, deployed with the local
 CloudFormation driver against the emulator, through create, update, replacement, a failed
 update with rollback, and delete: in an account that stores policies byte for byte, one that
-hands back equivalent rewrites, one whose numbers come with the console's SNS grant, and
-one that does both under injected faults."""
+hands back equivalent rewrites and one whose numbers come with the console's SNS grant
+(test_example_app_faults.py: one that does both under injected faults, and a failed first
+deployment). At AWS's documented request rates, as every end-to-end test."""
 
 from __future__ import annotations
 
@@ -143,41 +144,3 @@ def test_example_app_lifecycle_end_to_end(
     cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path, realism: dict[str, Any]
 ) -> None:
     run_scenario(cloudformation, emulator, tmp_path, **realism)
-
-
-def test_example_app_lifecycle_under_faults_in_a_realistic_account(
-    cloudformation: LocalCloudFormation, emulator: Any, sink: Any, tmp_path: Path
-) -> None:
-    def inject() -> None:
-        emulator.faults.throttle_next = 4  # a throttling burst on top of the documented rates
-        emulator.faults.fail_next = 3
-        emulator.faults.latency_s = 0.02
-        emulator.faults.visibility_delay_s = 0.3
-        sink.refuse_next = 2  # the first answer tries hit a failing ResponseURL; crhelper retries
-
-    run_scenario(cloudformation, emulator, tmp_path, inject, normalize_policies=True, default_policy="sns")
-    assert emulator.faults.fail_next == 0 and sink.refuse_next == 0, "every injected fault was hit"
-    assert emulator.faults.throttled >= 4
-
-
-def test_a_first_deployment_that_fails_and_rolls_back_can_be_retried(
-    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
-) -> None:
-    """The example app names its opt-out list. Its first deployment fails (the sender ID's
-    policy cannot fit beside another team's) and rolls back; the list it created must go
-    with the rollback (RetainExceptOnCreate), or the retry fails on the taken name."""
-    owner = client_for(OWNER, emulator)
-    number = new_phone_number(owner)
-    guarded = owner.request_sender_id(SenderId="GUARDED", IsoCountryCode="GB")["SenderIdArn"]
-    owner.put_resource_policy(ResourceArn=guarded, Policy=crowded_policy(guarded, None))
-    sender = owner.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"]
-    base = {"ownerAccount": OWNER, "consumerAccount": CONSUMER, "region": REGION, "phoneNumberArn": number}
-
-    with pytest.raises(StackOperationError, match="over the service's 10000"):
-        cloudformation.deploy(synth(tmp_path / "first", **base, senderIdArn=guarded), "SmsProducer")
-    lists = [item["OptOutListName"] for item in owner.describe_opt_out_lists()["OptOutLists"]]
-    assert "shared-opt-outs" not in lists, "the rollback removed the list the failed deployment created"
-
-    cloudformation.deploy(synth(tmp_path / "retry", **base, senderIdArn=sender), "SmsProducer")
-    lists = [item["OptOutListName"] for item in owner.describe_opt_out_lists()["OptOutLists"]]
-    assert "shared-opt-outs" in lists

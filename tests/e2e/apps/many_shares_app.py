@@ -3,7 +3,7 @@
 - ``SmsManyShares`` (owner account) shares ``count`` opt-out lists, bought outside
   CloudFormation and imported by ARN (``rates-0``, ``rates-1``...), with a consumer account:
   ``count`` ``Custom::SmsResourcePolicy`` resources, each one PutResourcePolicy.
-  ``-c failing=yes`` adds one more share, in the middle, of a list that does not exist: its
+  ``-c failing=yes`` adds one more share, a quarter of the way in, of a list that does not exist: its
   Create fails and the stack rolls back what was created. ``-c extraAccount=<id>`` also
   shares the first list with that account (an update of one policy among many).
 - ``SmsManyChecks`` (consumer account) verifies that each of them is shared with it:
@@ -30,7 +30,7 @@ def list_arn(name: str) -> str:
 producer = cdk.Stack(app, "SmsManyShares", env=cdk.Environment(account=owner, region=region))
 names = [f"rates-{i}" for i in range(count)]
 if context("failing") == "yes":
-    names.insert(count // 2, "rates-missing")
+    names.insert(count // 4, "rates-missing")
 for name in names:
     shared = OptOutList.from_opt_out_list_arn(producer, name, list_arn(name))
     shared.share_with(iam.AccountPrincipal(consumer))
