@@ -10,6 +10,7 @@ when listing them all would break IAM's inline policy size limit.
 from __future__ import annotations
 
 import json
+import math
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +37,10 @@ from .stack_facts import Producer, StackFacts
 from .tokens import is_unresolved
 
 FUNCTION_ID = "SharedSmsPolicyFunction"
-FUNCTION_TIMEOUT_S = 300
+# Lambda's longest: at AWS's 1 request per second, stacks deploying at once in one account share
+# each operation's bucket, and an invocation waits its turn longer the more lanes run in the
+# account (README, "Many resources"); past the deadline it answers FAILED and the stack rolls back.
+FUNCTION_TIMEOUT_S = 900
 # CloudFormation waits this long for an answer that never came (default: an hour).
 SERVICE_TIMEOUT_S = str(FUNCTION_TIMEOUT_S + 180)
 _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDictionary()
@@ -298,7 +302,7 @@ def _positive(value: Any, key: str, *, whole: bool = False) -> Any:
         number = float(value)
     except (TypeError, ValueError):
         number = 0.0
-    if number <= 0 or (whole and number != int(number)):
+    if not math.isfinite(number) or number <= 0 or (whole and number != int(number)):
         kind = "a positive whole number" if whole else "a positive number"
         raise ValueError(
             f"context {key!r} must be {kind}, got {value!r}: set it in cdk.json or with "

@@ -9,8 +9,11 @@ has.
 Retries are botocore's (standard mode: jittered exponential backoff for throttling
 and 5xx), with one addition for AWS's documented rate of **1 request per second per
 operation** (DOMAIN.md, "Request rates"): once botocore's own attempts are spent, a
-throttled call (or a 5xx) is tried again after a jittered pause of at most ``THROTTLE_RETRY_MAX_S``,
-for as long as the invocation's deadline allows (``bounded_by``). botocore's backoff grows
+throttled read (or one the service failed with a 5xx) is tried again after a jittered pause of
+at most ``THROTTLE_RETRY_MAX_S``, for as long as the invocation's deadline allows
+(``bounded_by``). Writes are not: a Put retried long after its read would overwrite what
+another writer put meanwhile, so ``lifecycle.converge`` reads again and merges before it
+writes again (``WRITES``). botocore's backoff grows
 to 20 s, and a bucket that refills one token a second then sits idle while the callers
 sleep (bench/run.py measures the wall time against the rate's floor). The pause is a
 handler of botocore's own ``needs-retry`` event, so paginators and every call get it.
@@ -40,6 +43,8 @@ ATTEMPT_MAX_S = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
 # enough that the bucket never idles, and none of them falls behind on a 20 s backoff.
 THROTTLE_RETRY_MAX_S = 2.0
 THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
+TRANSIENT_STATUS = frozenset({500, 502, 503, 504})  # what botocore's standard mode retries
+WRITES = frozenset({"PutResourcePolicy", "DeleteResourcePolicy"})
 RETRY_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3},
     connect_timeout=CONNECT_TIMEOUT_S,
@@ -69,16 +74,21 @@ def _refuse_late_tries(**_: Any) -> None:
         raise OutOfTimeError("not enough time left for another try")
 
 
-def _retry_throttles(response: Any = None, **_: Any) -> float | None:
-    """``needs-retry`` handler after botocore's: a throttled call, or one the service failed
-    (5xx), is tried again whatever the attempt count, after a short jittered pause; the
-    deadline stops it (``_refuse_late_tries``)."""
-    if response is None:
+def _retry_throttles(response: Any = None, operation: Any = None, **_: Any) -> float | None:
+    """``needs-retry`` handler after botocore's: a throttled read, or one the service failed
+    (500, 502-504), is tried again whatever the attempt count, after a short jittered pause;
+    the deadline stops it (``_refuse_late_tries``). Writes go back to their caller."""
+    if response is None or getattr(operation, "name", "") in WRITES:
         return None
     http, parsed = response
     code = (parsed or {}).get("Error", {}).get("Code")
-    transient = code in THROTTLING_CODES or getattr(http, "status_code", 0) >= 500
+    transient = code in THROTTLING_CODES or getattr(http, "status_code", 0) in TRANSIENT_STATUS
     return random.uniform(0, THROTTLE_RETRY_MAX_S) if transient else None
+
+
+def is_transient(code: str, status: int) -> bool:
+    """Whether a failed write may simply be tried again (after reading again)."""
+    return code in THROTTLING_CODES or status in TRANSIENT_STATUS
 
 
 def sms_voice_client(region_name: str | None = None, config: Config | None = None, **client_args: Any) -> Any:

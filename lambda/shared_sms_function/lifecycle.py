@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .client import ATTEMPT_MAX_S, OutOfTimeError, bounded_by
+from .client import ATTEMPT_MAX_S, THROTTLE_RETRY_MAX_S, OutOfTimeError, bounded_by, is_transient
 from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
 from .errors import MAX_REASON, PolicyError, describe_client_error, error_code
 from .ownership import Owner, Split
@@ -163,11 +163,21 @@ def converge(
     read_at = time.monotonic()
     live = get_policy(client, arn, deadline)
     wrote = False
-    for _ in range(MAX_MERGES):
+    merges = 0
+    while merges < MAX_MERGES:
         target = merge(live.policy, ours, owner, mode, arn, version)
         if equivalent(target, live.policy):
             return live, wrote
-        written = write(client, arn, target, deadline)
+        try:
+            written = write(client, arn, target, deadline)
+        except BusyError:
+            # The write was throttled past botocore's tries: what was read is getting old, and
+            # a Put of it could drop what another writer put meanwhile. Read again, merge again.
+            logger.info({"message": "write throttled: reading again before the next try", "arn": arn})
+            time.sleep(random.uniform(0, THROTTLE_RETRY_MAX_S))
+            read_at = time.monotonic()
+            live = get_policy(client, arn, deadline)
+            continue
         wrote = True
         gap = time.monotonic() - read_at
         settle = SETTLE_MIN_S + min(2 * gap, SETTLE_GAP_MAX_S) + random.uniform(0, SETTLE_JITTER_S)
@@ -182,6 +192,7 @@ def converge(
             raise
         if same_statements(owner.split(live.policy).mine, ours):
             return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
+        merges += 1
         logger.warning({"message": "another writer dropped this resource's statements: merging again", "arn": arn})
     raise PolicyError(
         f"other writers kept replacing the policy on {arn} ({MAX_MERGES} merges in a row); "
@@ -221,6 +232,10 @@ def merge(
     policy["Statement"] = kept + ours
     _check_size(policy, ours, split, kept, arn)
     return policy
+
+
+class BusyError(PolicyError):
+    """A write the service kept throttling (or failing with a 5xx) through botocore's tries."""
 
 
 class NotConfirmedError(PolicyError):
@@ -283,13 +298,13 @@ def write(client: Any, arn: str, policy: dict[str, Any] | None, deadline: Deadli
             call(client.delete_resource_policy, deadline, ResourceArn=arn)
         except ClientError as error:
             if error_code(error) != "ResourceNotFoundException":
-                raise describe_client_error("DeleteResourcePolicy", arn, error) from None
+                raise _write_error("DeleteResourcePolicy", arn, error) from None
         return Live(None)
     deadline.check(f"put the policy on {arn}")
     try:
         response = call(client.put_resource_policy, deadline, ResourceArn=arn, Policy=canonical(policy))
     except ClientError as error:
-        raise describe_client_error("PutResourcePolicy", arn, error) from None
+        raise _write_error("PutResourcePolicy", arn, error) from None
     return Live(policy, _timestamp(response.get("CreatedTimestamp")))
 
 
@@ -316,6 +331,14 @@ def call(operation: Callable[..., Any], deadline: Deadline, **parameters: Any) -
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def _write_error(operation: str, arn: str, error: ClientError) -> PolicyError:
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if is_transient(error_code(error), status):
+        return BusyError(f"{operation} on {arn} was throttled (or failed) through every try: retry")
+    return describe_client_error(operation, arn, error)
+
+
+
 def _restore(client: Any, arn: str, before: dict[str, Any] | None, deadline: Deadline) -> None:
     try:
         write(client, arn, before, deadline)

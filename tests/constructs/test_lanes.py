@@ -85,6 +85,8 @@ def test_adding_and_removing_shares_changes_only_dependencies() -> None:
         ("shared-sms:requests-per-second", "fast"),
         ("shared-sms:concurrent-custom-resources", "2.5"),
         ("shared-sms:concurrent-custom-resources", -1),
+        ("shared-sms:requests-per-second", "nan"),
+        ("shared-sms:requests-per-second", "inf"),
     ],
 )
 def test_fails_on_a_rate_or_width_that_is_not_positive(key: str, value: Any) -> None:

@@ -129,10 +129,10 @@ def test_the_function_knows_its_stack_and_custom_resources_give_up_after_minutes
     template = Template.from_stack(stack)
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Timeout": 300, "Environment": {"Variables": {"SHARED_SMS_STACK_ID": {"Ref": "AWS::StackId"}}}},
+        {"Timeout": 900, "Environment": {"Variables": {"SHARED_SMS_STACK_ID": {"Ref": "AWS::StackId"}}}},
     )
     for kind in ("Custom::SmsResourcePolicy", "Custom::SmsSharedResourceCheck"):
-        template.has_resource_properties(kind, {"ServiceTimeout": "480"})
+        template.has_resource_properties(kind, {"ServiceTimeout": "1080"})
 
 
 def _shared_number(stack: cdk.Stack) -> None:

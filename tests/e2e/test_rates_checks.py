@@ -27,3 +27,4 @@ def test_sixty_checks_pass_at_the_documented_rates_beside_another_caller(
     assert len(checks) == COUNT
     assert {e["answer"]["Data"]["OptOutListName"] for e in checks} == {f"rates-{i}" for i in range(COUNT)}
     assert emulator.throttled > 0, "the checks met the rate limit, and got through it"
+    assert cloudformation.peak_running["SmsManyChecks"] == 8

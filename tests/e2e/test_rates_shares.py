@@ -33,6 +33,7 @@ def test_sixty_shares_deploy_update_and_delete_at_the_documented_rates(
     creates = assert_every_answer_in_time(cloudformation)
     assert len(creates) == COUNT
     assert emulator.throttled > 0, "the deployment met the rate limit, and got through it"
+    assert cloudformation.peak_running[STACK] == 8, "eight lanes at the default rate, all of them busy"
     owner = client_for(OWNER, emulator)
     assert [_consumers(attached(owner, arn)) for arn in arns] == [{f"arn:aws:iam::{CONSUMER}:root"}] * COUNT
 

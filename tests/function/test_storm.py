@@ -76,3 +76,33 @@ def test_concurrent_merges_on_one_number_keep_every_stacks_statements(
 
     assert [sink.answers_for(e["RequestId"])[0]["Status"] for e in deletes] == ["SUCCESS"] * CONCURRENT_WRITERS
     assert equivalent(json.loads(owner_client.get_resource_policy(ResourceArn=arn)["Policy"]), json.loads(before))
+
+
+def test_a_write_throttled_past_its_tries_reads_again_and_keeps_the_other_writers_statement(
+    function: Any, sink: Any, emulator: Any, owner_client: Any, opt_out_list_arn: str
+) -> None:
+    """Two stacks share one list at once while Puts are scarce (one per 10 s): the second Put
+    waits its turn for seconds, and if it then wrote what it read before the first Put, it
+    would drop the first stack's statement after that stack answered SUCCESS."""
+    arn = opt_out_list_arn
+    stacks = [
+        CustomResource(
+            handler=function.handler, sink=sink, logical_id="Shared", stack_id=STACK_ID.replace("SmsProducer", team)
+        )
+        for team in ("Platform", "Marketing")
+    ]
+    accounts = ["100000000001", "100000000002"]
+    creates = [
+        s.event("Create", {"ResourceArn": arn, "Policy": policy_json(a, arn=arn)})
+        for s, a in zip(stacks, accounts, strict=True)
+    ]
+    emulator.rates.reset()
+    emulator.rates.per_operation["PutResourcePolicy"] = 0.1
+    emulator.rates.per_operation["GetResourcePolicy"] = 100.0  # both read before either writes
+
+    run_concurrently(creates)
+
+    assert [sink.answers_for(e["RequestId"])[0]["Status"] for e in creates] == ["SUCCESS", "SUCCESS"]
+    live = json.loads(owner_client.get_resource_policy(ResourceArn=arn)["Policy"])
+    granted = {p for s in statements_of(live) for p in s["Principal"].get("AWS", [])}
+    assert granted == {f"arn:aws:iam::{a}:root" for a in accounts}

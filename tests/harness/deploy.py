@@ -91,6 +91,9 @@ class LocalCloudFormation:
         long the invocation ran, against the function's ``timeout_s``."""
         self.exports: dict[tuple[str, str, str], Any] = {}
         """(account, region, export name) -> value, from the Outputs of the stacks deployed."""
+        self._running: dict[str, int] = {}
+        self.peak_running: dict[str, int] = {}
+        """Stack name -> the most custom-resource events of that stack in progress at once."""
         self.ssm_parameters: dict[tuple[str, str, str], str] = {}
         """(account, region, name) -> value: what ``AWS::SSM::Parameter::Value<String>`` parameters read."""
         self.native = NativeResources(client_for, lambda: self.ram, self.ssm_parameters, models_lock)
@@ -170,31 +173,46 @@ class LocalCloudFormation:
         if problems:
             raise TemplateValidationError(stack.name, "Template format error: " + "; ".join(problems))
         stack.conditions = conditions.evaluate(stack.template, lambda value: self._resolve(stack, value), stack.name)
+        active = _active(stack.template, stack.conditions)
+        for logical_id in sorted(active):
+            depends = stack.template["Resources"][logical_id].get("DependsOn", [])
+            missing = sorted(set([depends] if isinstance(depends, str) else depends) - active)
+            if missing:
+                raise TemplateValidationError(
+                    stack.name,
+                    f"Template format error: Unresolved resource dependencies [{', '.join(missing)}] "
+                    "in the Resources block of the template",
+                )
 
     def _rollback(
         self, stack: Stack, created: list[str], updated: dict[str, Deployed], failure: StackOperationError
     ) -> None:
-        def undo(logical_id: str) -> None:
-            if logical_id in updated:
-                old, current = updated[logical_id], stack.resources[logical_id]
-                if current is old:
-                    return  # refused before anything changed: a service token change, a failed native update
-                if current.type.startswith(FUNCTION_TYPES):
-                    # Old and new swapped; the physical id is the one the failed operation left.
-                    self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
-                    if current.physical_id != old.physical_id:
-                        self._send(stack, logical_id, current.type, "Delete", current.properties, current)
-                elif current.physical_id == old.physical_id:  # updated in place: back in place
-                    self.native.update(stack, logical_id, current.type, old.properties, current)
-                else:
-                    self.native.delete(stack, logical_id, current)  # the replacement the failed update created
-                return
+        """Two phases, as CloudFormation's rollback: the updated resources go back (Updates with old
+        and new swapped), then, in the rollback's cleanup, what the operation created is deleted;
+        each phase concurrently in reverse dependency order."""
+
+        def revert(logical_id: str) -> None:
+            old, current = updated[logical_id], stack.resources[logical_id]
+            if current is old:
+                return  # refused before anything changed: a service token change, a failed native update
+            if current.type.startswith(FUNCTION_TYPES):
+                # Old and new swapped; the physical id is the one the failed operation left.
+                self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
+                if current.physical_id != old.physical_id:
+                    self._send(stack, logical_id, current.type, "Delete", current.properties, current)
+            elif current.physical_id == old.physical_id:  # updated in place: back in place
+                self.native.update(stack, logical_id, current.type, old.properties, current)
+            else:
+                self.native.delete(stack, logical_id, current)  # the replacement the failed update created
+
+        def remove(logical_id: str) -> None:
             deployed = stack.resources.get(logical_id)  # None: a native create that failed
             if deployed is not None and not policies.kept_on_rollback(stack.template["Resources"][logical_id]):
                 self._delete(stack, logical_id, deployed)
 
         try:
-            run_in_dependency_order(_needs(stack.template, {*created, *updated}), undo, reverse=True)
+            run_in_dependency_order(_needs(stack.template, updated), revert, reverse=True)
+            run_in_dependency_order(_needs(stack.template, created), remove, reverse=True)
         except StackOperationError as error:
             raise RollbackFailedError(failure, error) from error
 
@@ -265,8 +283,15 @@ class LocalCloudFormation:
         if request_type == "Update" and old is not None:
             event["OldResourceProperties"] = _as_strings(old_props if old_props is not None else old.properties)
         timeout_s = self._timeout_of(stack, event["ServiceToken"])
+        with self._lock:
+            self._running[stack.name] = running = self._running.get(stack.name, 0) + 1
+            self.peak_running[stack.name] = max(self.peak_running.get(stack.name, 0), running)
         started = time.monotonic()
-        self.lambdas.invoke(event, timeout_s)
+        try:
+            self.lambdas.invoke(event, timeout_s)
+        finally:
+            with self._lock:
+                self._running[stack.name] -= 1
         seconds = time.monotonic() - started
         answers = self.sink.answers_for(request_id)
         if len(answers) != 1:
@@ -283,7 +308,9 @@ class LocalCloudFormation:
 
     def _timeout_of(self, stack: Stack, service_token: str) -> float:
         """The serving function's ``Timeout`` (Lambda's default when unset or not in the stack)."""
-        for logical_id, deployed in stack.resources.items():
+        with self._lock:
+            deployed_now = list(stack.resources.items())  # other resources' threads add and remove
+        for logical_id, deployed in deployed_now:
             if deployed.type == "AWS::Lambda::Function" and deployed.attributes.get("Arn") == service_token:
                 definition = stack.template["Resources"].get(logical_id, {})
                 return float(definition.get("Properties", {}).get("Timeout", LAMBDA_DEFAULT_TIMEOUT_S))

@@ -381,3 +381,18 @@ def test_a_protected_number_keeps_its_protection_and_refuses_the_stacks_delete(
     with pytest.raises(StackOperationError, match="deletion protection"):
         cloudformation.delete_stack(STACK)
     assert owner.describe_phone_numbers()["PhoneNumbers"], "the protected number is still there"
+
+
+def test_fails_before_any_change_on_a_depends_on_a_resource_whose_condition_is_false(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    template = {
+        "Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {
+            "Maybe": opt_out_list("maybe-list", Condition="Never"),
+            "After": opt_out_list("after-list", DependsOn="Maybe"),
+        },
+    }
+    with pytest.raises(TemplateValidationError, match=r"Unresolved resource dependencies \[Maybe\]"):
+        cloudformation.deploy(write_assembly(tmp_path, template), STACK)
+    assert opt_out_lists(client_for(OWNER, emulator)) == set()
