@@ -35,6 +35,19 @@ class Run:
         return f"{self.count} shared resources at {self.rate:g} req/s{load}"
 
 
+def function_environment(emulator_url: str, ca_file: Path) -> dict[str, str]:
+    """What the function runs with against the emulator: the owner's key, the sink's CA."""
+    return {
+        "AWS_ACCESS_KEY_ID": "AKIA0000" + OWNER,
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator_url,
+        "SHARED_SMS_RESPONSE_CA_BUNDLE": str(ca_file),
+        "LOG_LEVEL": "ERROR",
+    }
+
+
 class _Phase:
     """Wall time, floor, failed answers and the slowest invocation of one stack operation."""
 
@@ -92,15 +105,7 @@ def bench_deployments(report: Report, runs: list[Run], update_at: int) -> None:
 
     with SmsVoiceEmulator() as emulator:
         sink = HttpsSink(workdir)
-        environment = {
-            "AWS_ACCESS_KEY_ID": "AKIA0000" + OWNER,
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator.url,
-            "SHARED_SMS_RESPONSE_CA_BUNDLE": str(sink.ca_file),
-            "LOG_LEVEL": "ERROR",
-        }
+        environment = function_environment(emulator.url, sink.ca_file)
         os.environ.update(environment)
         lambdas = LambdaService(environment)
         from botocore.config import Config

@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "constructs"), str(ROOT / "bench")]
 
-from deployments import Run, bench_deployments  # noqa: E402
+from deployments import Run, bench_deployments, function_environment  # noqa: E402
 from report import Report, write  # noqa: E402
 from synthesis import bench_first_construct, bench_synth  # noqa: E402
 
@@ -75,17 +75,7 @@ def bench_lifecycle(report: Report, policies: int) -> None:
     with SmsVoiceEmulator() as emulator:
         emulator.rates.unlimited()  # calls and time per event; rates are bench_deployments'
         sink = HttpsSink(workdir)
-        os.environ.update(
-            {
-                "AWS_ACCESS_KEY_ID": "AKIA0000" + OWNER,
-                "AWS_SECRET_ACCESS_KEY": "bench",
-                "AWS_REGION": REGION,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator.url,
-                "SHARED_SMS_RESPONSE_CA_BUNDLE": str(sink.ca_file),
-                "LOG_LEVEL": "ERROR",
-            }
-        )
+        os.environ.update(function_environment(emulator.url, sink.ca_file))
         sys.path.insert(0, str(ROOT / "lambda"))
         import index
 
