@@ -154,8 +154,9 @@ class PolicyFunction(Construct):
             timeout=FUNCTION_TIMEOUT_S,
         )
         code.add_resource_metadata(function, "Code")
-        # Custom resources reference the function, so they also wait for its permissions.
-        function.node.add_dependency(access, role)
+        # Custom resources reference the function, so they also wait for its permissions. (Not
+        # on the role: the function references it already, and cfn-lint flags W3005.)
+        function.node.add_dependency(access)
         self._service_token = function.attr_arn
 
     @property
