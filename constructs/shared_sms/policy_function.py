@@ -59,7 +59,7 @@ POLICY_ACTIONS = (
 # AWS's default request rate for this API: 1 per second per operation, account and Region
 # (user guide, "Quotas for AWS End User Messaging SMS"). The stack runs its custom resources
 # in this many dependency lanes per request per second: eight keep a 1-per-second bucket busy
-# while each invocation waits about a minute at most (bench/run.py, "at the documented rate").
+# while each invocation waits about a minute at most (BENCHMARKS.md, the deployment rows at 1 req/s).
 REQUESTS_PER_SECOND_CONTEXT = "shared-sms:requests-per-second"
 CONCURRENCY_CONTEXT = "shared-sms:concurrent-custom-resources"
 DEFAULT_REQUESTS_PER_SECOND = 1.0

@@ -9,14 +9,14 @@ has.
 Retries are botocore's (standard mode: jittered exponential backoff for throttling
 and 5xx), with one addition for AWS's documented rate of **1 request per second per
 operation** (DOMAIN.md, "Request rates"): once botocore's own attempts are spent, a
-throttled read (or one the service failed with a 5xx) is tried again after a jittered pause of
-at most ``THROTTLE_RETRY_MAX_S``, for as long as the invocation's deadline allows
-(``bounded_by``). Writes are not: a Put retried long after its read would overwrite what
-another writer put meanwhile, so ``lifecycle.converge`` reads again and merges before it
-writes again (``WRITES``). botocore's backoff grows
-to 20 s, and a bucket that refills one token a second then sits idle while the callers
-sleep (bench/run.py measures the wall time against the rate's floor). The pause is a
-handler of botocore's own ``needs-retry`` event, so paginators and every call get it.
+throttled read (or one the service failed with a 5xx) is tried again after a jittered
+pause of at most ``THROTTLE_RETRY_MAX_S``, for as long as the invocation's deadline allows
+(``bounded_by``). botocore's backoff grows to 20 s, and a bucket that refills one token a
+second then sits idle while the callers sleep (bench/run.py measures the wall time against
+the rate's floor). Writes are not retried that way: a Put retried long after its read would
+overwrite what another writer put meanwhile, so ``lifecycle.converge`` reads again and
+merges before it writes again (``WRITES``). The pause is a handler of botocore's own
+``needs-retry`` event, so paginators and every read get it.
 """
 
 from __future__ import annotations
@@ -81,13 +81,12 @@ def _retry_throttles(response: Any = None, operation: Any = None, **_: Any) -> f
     if response is None or getattr(operation, "name", "") in WRITES:
         return None
     http, parsed = response
-    code = (parsed or {}).get("Error", {}).get("Code")
-    transient = code in THROTTLING_CODES or getattr(http, "status_code", 0) in TRANSIENT_STATUS
-    return random.uniform(0, THROTTLE_RETRY_MAX_S) if transient else None
+    code = str((parsed or {}).get("Error", {}).get("Code") or "")
+    return random.uniform(0, THROTTLE_RETRY_MAX_S) if is_transient(code, getattr(http, "status_code", 0)) else None
 
 
 def is_transient(code: str, status: int) -> bool:
-    """Whether a failed write may simply be tried again (after reading again)."""
+    """Whether a failed call may simply be tried again (a write only after reading again)."""
     return code in THROTTLING_CODES or status in TRANSIENT_STATUS
 
 
