@@ -18,8 +18,14 @@ helper = SingleAnswerResource()
 try:
     from botocore.exceptions import BotoCoreError
 
-    from shared_sms_function import lifecycle, shared_check
-    from shared_sms_function.client import ATTEMPT_MAX_S, OutOfTimeError, bounded_by, sms_voice_client
+    from shared_sms_function import lifecycle, shared_check, stack_status
+    from shared_sms_function.client import (
+        ATTEMPT_MAX_S,
+        OutOfTimeError,
+        bounded_by,
+        cloudformation_client,
+        sms_voice_client,
+    )
     from shared_sms_function.errors import PolicyError
     from shared_sms_function.ownership import Owner
     from shared_sms_function.properties import PolicyProperties, envelope_problem
@@ -32,6 +38,7 @@ POLICY_RESOURCE_TYPE = "Custom::SmsResourcePolicy"
 CHECK_RESOURCE_TYPE = "Custom::SmsSharedResourceCheck"
 
 
+STACKS: Any = None  # CloudFormation, made when first needed (most invocations never ask)
 STACK_ID_ENV = "SHARED_SMS_STACK_ID"  # AWS::StackId of the function's own stack, set by the construct
 
 
@@ -62,28 +69,37 @@ def _properties(event: dict[str, Any]) -> PolicyProperties:
 def _check(event: dict[str, Any], context: Any) -> str:
     """Create or Update of a shared-resource check: fail unless the ARN is shared with us.
 
-    An Update that keeps the ARN (a rollback among them) does not fail when the share is
-    gone: the ARN was verified when the check first saw it, and failing here would leave
-    the stack unable to roll back.
+    Every SUCCESS answers the attributes: CloudFormation reads ``Fn::GetAtt`` from the latest
+    answer. A rollback (whatever its ARN) that finds the ARN no longer shared succeeds with the
+    attributes empty: failing would leave the stack in UPDATE_ROLLBACK_FAILED for a condition
+    no retry changes. Anything else that stops the check fails, forward or back.
     """
     arn = shared_check.check_properties(event.get("ResourceProperties") or {})
     consumer = shared_check.account_of_stack(event["StackId"])
-    keeps_arn = event["RequestType"] == "Update" and event.get("PhysicalResourceId") == arn
+    deadline = _deadline(context)
     try:
-        helper.Data.update(_shared_data(arn, consumer, _deadline(context)))
-    except (PolicyError, OutOfTimeError, BotoCoreError) as error:
-        if keeps_arn:
-            logger.warning(
-                {"message": f"not verified again ({error}); kept, as this update keeps the ARN", "resourceArn": arn}
-            )
-            return arn
-        if isinstance(error, PolicyError):
+        helper.Data.update(_shared_data(arn, consumer, deadline))
+    except shared_check.NotSharedError as error:
+        if event["RequestType"] != "Update" or not _rolling_back(event, deadline):
             raise
+        logger.warning({"message": f"rollback: not verified again ({error}); attributes empty", "resourceArn": arn})
+        helper.Data.update(shared_check.unknown_attributes(CLIENT, arn))
+        return arn
+    except (OutOfTimeError, BotoCoreError) as error:
         raise PolicyError(
             f"could not list what is shared with {consumer} in time ({type(error).__name__}): retry"
         ) from None
     logger.info({"message": "resource is shared with this account", "resourceArn": arn})
     return arn
+
+
+def _rolling_back(event: dict[str, Any], deadline: lifecycle.Deadline) -> bool:
+    """Whether this Update is a rollback (stack_status.py); asked only where it changes the answer."""
+    global STACKS
+    if STACKS is None:
+        STACKS = cloudformation_client(os.environ.get("AWS_REGION"))
+    with bounded_by(deadline.allows):
+        return stack_status.rolling_back(STACKS, event["StackId"])
 
 
 def _shared_data(arn: str, consumer: str, deadline: lifecycle.Deadline) -> dict[str, str]:
@@ -122,7 +138,15 @@ def update(event: dict[str, Any], context: Any) -> str:
         return _check(event, context)
     props = _properties(event)
     deadline = _deadline(context)
-    return _answer(lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline))
+    try:
+        applied = lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline)
+    except lifecycle.MissingResourceError as error:
+        # A rollback to a resource released meanwhile: nothing is left to put back.
+        if not _rolling_back(event, deadline):
+            raise
+        logger.warning({"message": f"rollback: {error}; nothing to restore", "resourceArn": props.resource_arn})
+        applied = lifecycle.Applied(props.resource_arn, "", lifecycle.policy_sha256(props, _owner(event)))
+    return _answer(applied)
 
 
 @helper.delete

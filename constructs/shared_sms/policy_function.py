@@ -1,14 +1,24 @@
 """The one Lambda function per stack that serves every ``Custom::SmsResourcePolicy``
 and ``Custom::SmsSharedResourceCheck``.
 
-Its IAM policy is rendered lazily at synth time from the ARNs registered by the
-stack's resource policies, so it names exactly the resources the stack manages,
-and falls back to one account- and region-scoped pattern per resource type
+Its IAM policies are rendered lazily at synth time from the ARNs registered by the
+stack's resource policies, so they name exactly the resources the stack manages,
+and fall back to one account- and region-scoped pattern per resource type
 when listing them all would break IAM's inline policy size limit.
+
+The grant on the policy ARNs is its own ``AWS::IAM::Policy``, named after what it grants,
+and every policy custom resource depends on it. CloudFormation applies IAM changes in the
+update phase but deletes removed custom resources (and the old physical ids of replaced
+ones) only in the cleanup phase, after them: a grant changed in place would already have
+lost the ARN that the Delete must clean. A changed grant is a new policy instead, created
+in the update phase beside the old one; the old one is deleted in the cleanup phase after
+the custom resources that depend on it, and in a rollback's cleanup the new one goes after
+the custom resources the failed update created.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import weakref
@@ -49,7 +59,10 @@ _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDic
 # one character budget that leaves the rest of IAM's 10,240 characters for the rest;
 # over it, the type with the most characters becomes its pattern.
 MAX_LISTED_ARNS_PER_TYPE = 15
-LISTED_ARN_BUDGET_CHARS = 6_000
+# Two generations of the grant are on the role at once during an update (see above), within
+# IAM's 10,240 characters of inline policies per role.
+LISTED_ARN_BUDGET_CHARS = 4_400
+GRANTS_ID = "Grants"
 TOKEN_ARN_CHARS = 128  # a deploy-time ARN, at its longest plausible length
 POLICY_ACTIONS = (
     "sms-voice:PutResourcePolicy",
@@ -127,6 +140,7 @@ class PolicyFunction(Construct):
             description="Writes the SMS Voice V2 resource policies of this stack",
         )
         log_group_arn = log_group.attr_arn
+        self._role = role
         self._access = access = iam.CfnPolicy(
             self,
             "Access",
@@ -134,6 +148,7 @@ class PolicyFunction(Construct):
             roles=[role.role_name],
             policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
         )
+        self._grants: iam.CfnPolicy | None = None  # the policy ARNs' grant, made by the first policy
         handler = Construct(self, "Handler")
         code = s3_assets.Asset(handler, "Code", path=str(function_code_dir()), exclude=ASSET_EXCLUDES, deploy_time=True)
         self.function = function = lambda_.CfnFunction(
@@ -187,11 +202,34 @@ class PolicyFunction(Construct):
             self._width = self.concurrency  # read once: every lane of the stack has one width
         lane = self._queued % self._width
         if lane < len(self._lane_ends):
-            resource.add_dependency(self._lane_ends[lane])
+            resource.node.add_dependency(self._lane_ends[lane])
             self._lane_ends[lane] = resource
         else:
             self._lane_ends.append(resource)
         self._queued += 1
+
+    def guard(self, resource: CfnResource) -> None:
+        """``resource`` writes resource policies: it is deleted before the grant it was made with."""
+        resource.node.add_dependency(self._grant())
+
+    def _grant(self) -> iam.CfnPolicy:
+        """The grant on the policy ARNs, under a logical id and name that change with its content."""
+        if self._grants is None:
+            self._grants = grants = iam.CfnPolicy(
+                self,
+                GRANTS_ID,
+                policy_name=Lazy.string(Producer(lambda: f"sms-voice-resource-policies-{self._generation()}")),
+                roles=[self._role.role_name],
+                policy_document=Lazy.any(Producer(self._render_grants)),
+            )
+            base = self._stack.get_logical_id(grants)
+            grants.override_logical_id(Lazy.string(Producer(lambda: f"{base}{self._generation()}")))
+        return self._grants
+
+    def _generation(self) -> str:
+        """Eight hex digits of what the grant names: equal grants, equal ids."""
+        rendered = json.dumps(self._stack.resolve(self._scoped()), sort_keys=True)
+        return hashlib.sha256(rendered.encode()).hexdigest()[:8].upper()
 
     def arn_key(self, arn: str) -> str:
         """A key that is equal for two ARNs when CloudFormation would resolve them equally."""
@@ -214,6 +252,7 @@ class PolicyFunction(Construct):
             )
         self._policies[key] = policy
         self._problems.append(problems)
+        self._grant()
         self._list(resource_type, key, arn)
 
     def _list(self, resource_type: SmsResourceType, key: str, arn: str) -> None:
@@ -233,6 +272,7 @@ class PolicyFunction(Construct):
         self._patterns.add(resource_type.name)
         self._listed[resource_type.name].clear()
         self._acknowledge(
+            self._grant(),
             _nag_name(self._stack.resolve(self._pattern(resource_type))),
             f"listing every {resource_type.noun} one by one would overflow IAM's inline policy size, so this "
             f"grant covers every {resource_type.noun} of this account and region; actions stay the three "
@@ -248,9 +288,10 @@ class PolicyFunction(Construct):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
 
-    def _acknowledge(self, resource: str, reason: str) -> None:
-        """Tell cdk-nag why the function's policy grants ``resource`` as a wildcard."""
-        Validations.of(self._access).acknowledge(
+    @staticmethod
+    def _acknowledge(policy: Construct, resource: str, reason: str) -> None:
+        """Tell cdk-nag why ``policy`` grants ``resource`` as a wildcard."""
+        Validations.of(policy).acknowledge(
             Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
         )
 
@@ -258,6 +299,7 @@ class PolicyFunction(Construct):
         """A shared-resource check will list ``resource_type`` with Describe* and ``Owner="SHARED"``."""
         if not self._checked:
             self._acknowledge(
+                self._access,
                 "*",
                 "a shared-resource check lists shared resources with Describe* and Owner=SHARED, which takes "
                 "no resource ids and is authorized against '*'; the actions are read-only Describe calls",
@@ -274,17 +316,20 @@ class PolicyFunction(Construct):
                 resources.extend(self._listed[resource_type.name].values())
         return resources
 
+    def _render_grants(self) -> dict[str, Any]:
+        statement = {"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": self._scoped()}
+        return {"Version": "2012-10-17", "Statement": [statement]}
+
     def _render_policy(self, log_group_arn: str) -> dict[str, Any]:
-        resources = self._scoped()
         statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": log_group_arn,
-            }
+            },
+            # Whether an Update is a rollback (lambda/shared_sms_function/stack_status.py).
+            {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": self._stack.stack_id},
         ]
-        if resources:
-            statements.append({"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": resources})
         if self._checked:
             # Describe* with Owner="SHARED" names no resource: IAM authorizes it against "*".
             statements.append(

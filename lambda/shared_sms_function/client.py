@@ -103,3 +103,10 @@ def sms_voice_client(region_name: str | None = None, config: Config | None = Non
     # only answers once botocore's own attempts are spent.
     client.meta.events.register(f"needs-retry.{client.meta.service_model.service_id.hyphenize()}", _retry_throttles)
     return client
+
+
+def cloudformation_client(region_name: str | None = None, **client_args: Any) -> Any:
+    """CloudFormation, for the own stack's status (stack_status.py), with the same bounded tries."""
+    client = boto3.client("cloudformation", region_name=region_name, config=RETRY_CONFIG, **client_args)
+    client.meta.events.register("before-send", _refuse_late_tries)
+    return client

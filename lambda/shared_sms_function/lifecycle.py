@@ -36,6 +36,7 @@ SETTLE_JITTER_S = 0.25
 # While reads still show the state before our write (lag): about two minutes, as Terraform waits.
 READBACK_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2) + (5.0,) * 20
 MAX_MERGES = 10
+WATCH_MAX_S = 60.0  # the longest a writer keeps watching its statements after it saw them
 ACCESS_DENIED_DELAYS = (1.0, 2.0, 4.0, 8.0, 8.0)  # about 25 s: how long IAM takes to apply a change
 RESTORE_RESERVE_S = ATTEMPT_MAX_S  # stop reading back this early: time to put back what we read
 # A write to a new ARN keeps back the time to remove it again: Get, write, settle, read-back, margin.
@@ -105,11 +106,13 @@ def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: 
     ours = owner.stamp(statements_of(props.policy))
     version = str(props.policy.get("Version") or VERSION)
     live, _ = converge(client, props.resource_arn, owner, ours, props.on_existing_policy, deadline, version)
-    return Applied(
-        resource_arn=props.resource_arn,
-        created_timestamp=live.created_timestamp,
-        policy_sha256=sha256_of({"Version": version, "Statement": ours}),
-    )
+    return Applied(props.resource_arn, live.created_timestamp, policy_sha256(props, owner))
+
+
+def policy_sha256(props: PolicyProperties, owner: Owner) -> str:
+    """The ``PolicySha256`` attribute: of this resource's statements as written."""
+    version = str(props.policy.get("Version") or VERSION)
+    return sha256_of({"Version": version, "Statement": owner.stamp(statements_of(props.policy))})
 
 
 def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
@@ -179,7 +182,8 @@ def converge(
             live = get_policy(client, arn, deadline)
             continue
         wrote = True
-        gap = time.monotonic() - read_at
+        written_at = time.monotonic()
+        gap = written_at - read_at
         settle = SETTLE_MIN_S + min(2 * gap, SETTLE_GAP_MAX_S) + random.uniform(0, SETTLE_JITTER_S)
         try:
             live, read_at = confirm(client, arn, owner, ours, live.policy, settle, deadline)
@@ -191,7 +195,12 @@ def converge(
                 _restore(client, arn, live.policy, deadline)
             raise
         if same_statements(owner.split(live.policy).mine, ours):
-            return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
+            # Another writer that read before ours showed may still write without them, and its
+            # write shows as late as ours did: watch that long, and merge again if ours went.
+            later = watch(client, arn, read_at - written_at, deadline)
+            if later is None or same_statements(owner.split(later.policy).mine, ours):
+                return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
+            live = later
         merges += 1
         logger.warning({"message": "another writer dropped this resource's statements: merging again", "arn": arn})
     raise PolicyError(
@@ -268,6 +277,16 @@ def confirm(
     )
 
 
+def watch(client: Any, arn: str, seconds: float, deadline: Deadline) -> Live | None:
+    """What the policy shows ``seconds`` from now (at most WATCH_MAX_S); None when the deadline
+    leaves no time for it and a merge after it."""
+    seconds = min(seconds, WATCH_MAX_S)
+    if not deadline.allows(seconds + 3 * ATTEMPT_MAX_S + RESTORE_RESERVE_S):
+        return None
+    time.sleep(seconds)
+    return get_policy(client, arn, deadline)
+
+
 # -- service calls -------------------------------------------------------------------------------
 def get_policy(client: Any, arn: str, deadline: Deadline) -> Live:
     """The attached policy (None: 404 of type policy, or ``"{}"``); MissingResourceError when
@@ -336,7 +355,6 @@ def _write_error(operation: str, arn: str, error: ClientError) -> PolicyError:
     if is_transient(error_code(error), status):
         return BusyError(f"{operation} on {arn} was throttled (or failed) through every try: retry")
     return describe_client_error(operation, arn, error)
-
 
 
 def _restore(client: Any, arn: str, before: dict[str, Any] | None, deadline: Deadline) -> None:

@@ -16,6 +16,10 @@ from .errors import PolicyError, describe_client_error, error_code
 from .properties import SMS_VOICE_ARN
 
 
+class NotSharedError(PolicyError):
+    """The owner does not share the ARN with the caller (or it no longer exists)."""
+
+
 class ListDeniedError(PolicyError):
     """IAM refused a Describe call (no Reason: not an account state): the role may still be
     getting its policy, created in the same deployment."""
@@ -90,11 +94,24 @@ def check_shared(client: Any, arn: str, consumer_account: str) -> dict[str, str]
         raise PolicyError(f"{arn} belongs to this account ({owner}): only resources of other accounts are checked")
     item = find_shared(client, arn)
     if item is None:
-        raise PolicyError(
+        raise NotSharedError(
             f"{noun} {arn} is not shared with {consumer_account} yet: its owner must share it (policy or "
             "RAM); outside the owner's organization, accept the RAM invitation first"
         )
     return {key: _text(value) for key, value in item.items() if isinstance(value, (str, bool, int, float))}
+
+
+def unknown_attributes(client: Any, arn: str) -> dict[str, str]:
+    """Every attribute a check of ``arn``'s type answers, empty: what a rollback that could not
+    check answers, so that no reference to an attribute breaks (values are unknown)."""
+    match = SMS_VOICE_ARN.match(arn)
+    assert match is not None
+    listing = LISTINGS[match["type"]]
+    name = "".join(part.title() for part in listing.operation.split("_"))
+    output = client.meta.service_model.operation_model(name).output_shape
+    item = output.members[listing.items_key].member
+    scalars = {"string", "boolean", "integer", "long", "float", "double"}
+    return {key: "" for key, shape in item.members.items() if shape.type_name in scalars}
 
 
 def _text(value: Any) -> str:

@@ -32,7 +32,11 @@ def _app(names: list[str], context: dict[str, Any] | None = None, checks: int = 
 
 
 def _waits_for(resources: dict[str, Any]) -> dict[str, list[str]]:
-    return {lid: r.get("DependsOn", []) for lid, r in resources.items()}
+    """The custom resources each one waits for (a policy also waits for its IAM grant)."""
+    return {
+        lid: [d for d in r.get("DependsOn", []) if not d.startswith("SharedSmsPolicyFunctionGrants")]
+        for lid, r in resources.items()
+    }
 
 
 def _running_at_once(resources: dict[str, Any]) -> int:

@@ -21,12 +21,26 @@ def _number_arn(index: int) -> str:
     return f"arn:aws:sms-voice:{REGION}:{OWNER}:phone-number/phone-{index:032x}"
 
 
-def _sms_statement(template: Template) -> dict[str, Any]:
-    (policy,) = template.find_resources("AWS::IAM::Policy").values()
-    (statement,) = [
-        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "sms-voice:PutResourcePolicy" in s["Action"]
+def _grant(template: Template) -> tuple[str, dict[str, Any]]:
+    """The logical id and definition of the one IAM policy that grants the policy calls."""
+    (found,) = [
+        (logical_id, policy)
+        for logical_id, policy in template.find_resources("AWS::IAM::Policy").items()
+        if "sms-voice:PutResourcePolicy" in json.dumps(policy)
     ]
+    return found
+
+
+def _sms_statement(template: Template) -> dict[str, Any]:
+    (statement,) = _grant(template)[1]["Properties"]["PolicyDocument"]["Statement"]
     return statement
+
+
+def _inline_chars(template: Template) -> int:
+    """IAM's count for the role's inline policies while an update has two grants on it."""
+    documents = [p["Properties"]["PolicyDocument"] for p in template.find_resources("AWS::IAM::Policy").values()]
+    grant = _grant(template)[1]["Properties"]["PolicyDocument"]
+    return sum(len(json.dumps(d, separators=(",", ":"))) for d in [*documents, grant])
 
 
 def test_one_function_serves_every_policy_in_the_stack() -> None:
@@ -84,8 +98,7 @@ def test_four_hundred_policies_fit_cloudformation_and_iam_limits() -> None:
     assert len(statement["Resource"]) == 1  # one scoped pattern instead of 400 ARNs
     pattern = json.dumps(statement["Resource"][0])
     assert "phone-number/*" in pattern and OWNER in pattern and REGION in pattern
-    (policy,) = template.find_resources("AWS::IAM::Policy").values()
-    assert len(json.dumps(policy["Properties"]["PolicyDocument"], separators=(",", ":"))) < IAM_INLINE_POLICY_LIMIT
+    assert _inline_chars(template) < IAM_INLINE_POLICY_LIMIT
 
 
 def test_arns_are_listed_up_to_the_threshold() -> None:
@@ -94,7 +107,37 @@ def test_arns_are_listed_up_to_the_threshold() -> None:
         PhoneNumber.from_phone_number_arn(stack, f"Number{index}", _number_arn(index)).share_with(
             iam.AccountPrincipal(CONSUMER)
         )
-    assert len(_sms_statement(Template.from_stack(stack))["Resource"]) == MAX_LISTED_ARNS_PER_TYPE
+    template = Template.from_stack(stack)
+    assert len(_sms_statement(template)["Resource"]) == MAX_LISTED_ARNS_PER_TYPE
+    assert _inline_chars(template) < IAM_INLINE_POLICY_LIMIT
+
+
+def _grant_of(arns: list[str], *, check: bool = False) -> tuple[str, dict[str, Any], Template]:
+    stack = new_stack()
+    for index, arn in enumerate(arns):
+        PhoneNumber.from_phone_number_arn(stack, f"Number{index}", arn).share_with(iam.AccountPrincipal(CONSUMER))
+    if check:
+        PhoneNumber.from_phone_number_arn(stack, "Shared", NUMBER_ARN.replace(OWNER, CONSUMER), verify_shared=True)
+    template = Template.from_stack(stack)
+    return (*_grant(template), template)
+
+
+def test_a_changed_grant_is_a_new_policy_that_every_policy_waits_for_and_is_deleted_after() -> None:
+    """CloudFormation applies IAM in the update phase and deletes removed custom resources in the
+    cleanup phase: the grant that named a removed ARN must outlive the Delete (DOMAIN.md)."""
+    first_id, first, template = _grant_of([_number_arn(1), _number_arn(2)], check=True)
+    same_id, same, _ = _grant_of([_number_arn(1), _number_arn(2)])
+    fewer_id, fewer, _ = _grant_of([_number_arn(2)])
+
+    assert first_id == same_id and first == same, "an unchanged grant keeps its logical id: no IAM change"
+    assert fewer_id != first_id, "a changed grant is a new resource, created beside the old one"
+    assert fewer["Properties"]["PolicyName"] != first["Properties"]["PolicyName"], "two policies of one role"
+    for policy in template.find_resources("Custom::SmsResourcePolicy").values():
+        assert first_id in policy["DependsOn"], "each policy is deleted before the grant it was made with"
+    for check in template.find_resources("Custom::SmsSharedResourceCheck").values():
+        assert first_id not in check.get("DependsOn", []), "a check writes no policy"
+    others = [p for lid, p in template.find_resources("AWS::IAM::Policy").items() if lid != first_id]
+    assert others and all("sms-voice:PutResourcePolicy" not in json.dumps(p) for p in others)
 
 
 def _producer_template() -> dict[str, Any]:

@@ -48,4 +48,5 @@ def local_driver(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloud
         client_for=native_client,
         ram=emulator.state.ram,
         models_lock=emulator.state.lock,
+        iam=emulator.iam,
     )

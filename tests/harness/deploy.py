@@ -77,6 +77,7 @@ class LocalCloudFormation:
         client_for: Callable[[str], Any],
         ram: Any = None,
         models_lock: Any = None,
+        iam: Any = None,
     ) -> None:
         self.sink, self.lambdas = sink, lambdas
         self.ram = ram
@@ -96,7 +97,12 @@ class LocalCloudFormation:
         """Stack name -> the most custom-resource events of that stack in progress at once."""
         self.ssm_parameters: dict[tuple[str, str, str], str] = {}
         """(account, region, name) -> value: what ``AWS::SSM::Parameter::Value<String>`` parameters read."""
-        self.native = NativeResources(client_for, lambda: self.ram, self.ssm_parameters, models_lock)
+        self.iam = iam
+        """The emulator's IAM model (tests/fakes/sms_voice/iam.py): the function's role gets the policies
+        the stack applies, in CloudFormation's order; None: the function may do anything."""
+        self.native = NativeResources(
+            client_for, lambda: self.ram, self.ssm_parameters, models_lock, iam=lambda: self.iam
+        )
 
     # -- public operations ------------------------------------------------------------------------
     def deploy(self, cloud_assembly: Path, name: str, parameters: dict[str, str] | None = None) -> None:

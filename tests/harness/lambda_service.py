@@ -25,6 +25,7 @@ MAX_ENVIRONMENTS = 48
 concurrency is 1,000; the e2e stacks never run this many custom resources at once)."""
 
 _clients: dict[tuple[str, str], Any] = {}
+_stacks: dict[tuple[str, str], Any] = {}
 
 
 def _cold_start(environment: dict[str, str]) -> None:
@@ -36,17 +37,22 @@ def _cold_start(environment: dict[str, str]) -> None:
 def _handle(event: dict[str, Any], timeout_s: float) -> None:
     import index
 
-    from shared_sms_function.client import sms_voice_client
+    from shared_sms_function.client import cloudformation_client, sms_voice_client
+    from tests.fakes.sms_voice.iam import function_key
     from tests.harness.cloudformation import LambdaContext
 
-    # The stack's account and region, as the function's role and AWS_REGION give them.
-    _, _, _, region, account = event["StackId"].split(":")[:5]
-    key = (account, region)
+    # The stack's region, and its function's role (the emulator's IAM binds the key to the role
+    # the stack's AWS::Lambda::Function names; unbound, it acts as the account).
+    region = event["StackId"].split(":")[3]
+    key = (event["StackId"], region)
     if key not in _clients:
         _clients[key] = sms_voice_client(
-            region, aws_access_key_id=f"AKIA0000{account}", aws_secret_access_key="emulated"
+            region, aws_access_key_id=function_key(event["StackId"]), aws_secret_access_key="emulated"
         )
-    index.CLIENT = _clients[key]
+        _stacks[key] = cloudformation_client(
+            region, aws_access_key_id=function_key(event["StackId"]), aws_secret_access_key="emulated"
+        )
+    index.CLIENT, index.STACKS = _clients[key], _stacks[key]
     os.environ["SHARED_SMS_STACK_ID"] = event["StackId"]  # each stack has its own function
     index.handler(event, LambdaContext(timeout_s))
 

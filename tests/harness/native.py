@@ -6,6 +6,10 @@ resources):
 - ``AWS::RAM::ResourceShare`` in the emulator's RAM model, updated in place;
 - ``AWS::SSM::Parameter`` in the driver's own table (what ``AWS::SSM::Parameter::Value<String>``
   parameters read);
+- IAM as far as the function meets it, in the emulator's IAM model (tests/fakes/sms_voice/iam.py):
+  ``AWS::IAM::Role`` (its ARN, its inline ``Policies``), ``AWS::IAM::Policy`` and
+  ``AWS::IAM::RolePolicy`` written to the role when CloudFormation applies them and removed when
+  it deletes them, and ``AWS::Lambda::Function``, whose ``Role`` the function then runs as;
 - every other type is accepted without effect, with a made-up physical id and ARN (for
   ``Fn::GetAtt ... Arn``), new on every replacement.
 
@@ -28,11 +32,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tests.fakes.sms_voice.iam import role_arn
+
 from .intrinsics import partition_of
 from .stack import Deployed, Stack, StackOperationError
 
 RAM_SHARE = "AWS::RAM::ResourceShare"
 SSM_PARAMETER = "AWS::SSM::Parameter"
+IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY = "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SMS_TYPES = (
     "AWS::SMSVOICE::OptOutList",
     "AWS::SMSVOICE::PhoneNumber",
@@ -48,8 +56,11 @@ class NativeResources:
         ram: Callable[[], Any],
         ssm_parameters: dict[tuple[str, str, str], str],
         lock: threading.RLock,
+        iam: Callable[[], Any] = lambda: None,
     ) -> None:
         self.client_for, self.ram, self.ssm_parameters = client_for, ram, ssm_parameters
+        self.iam = iam
+        """The emulator's IAM model, or None: then IAM resources have no effect."""
         self._lock = lock
         """Held while the in-memory models (RAM, SSM) change: resources run on several threads."""
 
@@ -66,6 +77,8 @@ class NativeResources:
         if kind == SSM_PARAMETER:
             return self._put_parameter(stack, props.get("Name") or f"{stack.name}-{logical_id}-{_suffix()}", props)
         physical = f"{stack.name}-{logical_id}-{_suffix()}"
+        if kind in (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY, LAMBDA_FUNCTION):
+            return self._apply_iam(stack, kind, physical, props)
         service = kind.split("::")[1].lower()
         arn = f"arn:{partition_of(stack.region)[0]}:{service}:{stack.region}:{stack.account}:{physical}"
         return Deployed(kind, physical, props, {"Arn": arn})
@@ -79,6 +92,9 @@ class NativeResources:
             self._apply_share(stack, logical_id, props, old.physical_id)
         elif kind == SSM_PARAMETER:
             return self._put_parameter(stack, old.physical_id, props)
+        elif kind in (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY, LAMBDA_FUNCTION):
+            self._remove_iam(stack, old)
+            return self._apply_iam(stack, kind, old.physical_id, props)
         return Deployed(kind, old.physical_id, props, old.attributes)
 
     def delete(self, stack: Stack, logical_id: str, deployed: Deployed) -> None:
@@ -96,6 +112,9 @@ class NativeResources:
         if deployed.type == SSM_PARAMETER:
             with self._lock:
                 self.ssm_parameters.pop((stack.account, stack.region, deployed.physical_id), None)
+            return
+        if deployed.type in (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY):
+            self._remove_iam(stack, deployed)
             return
         client = self.client_for(stack.account)
         if deployed.type == "AWS::SMSVOICE::OptOutList":
@@ -166,6 +185,40 @@ class NativeResources:
         except RamError as error:
             raise StackOperationError(logical_id, str(error)) from None
 
+    def _apply_iam(self, stack: Stack, kind: str, physical: str, props: Any) -> Deployed:
+        """Write what ``kind`` grants to the IAM model; a role's physical id is its name."""
+        iam = self.iam()
+        partition = partition_of(stack.region)[0]
+        attributes: dict[str, Any] = {}
+        if kind == IAM_ROLE:
+            name = props.get("RoleName") or physical[:64]
+            arn = role_arn(partition, stack.account, name)
+            attributes = {"Arn": arn, "RoleId": "AROA" + _suffix()}
+            for inline in props.get("Policies") or []:
+                if iam is not None:
+                    iam.put_role_policy(arn, inline["PolicyName"], inline["PolicyDocument"])
+            return Deployed(kind, name, props, attributes)
+        if iam is not None:
+            for role, name, document in _role_policies(partition, stack.account, kind, props):
+                iam.put_role_policy(role, name, document)
+            if kind == LAMBDA_FUNCTION and props.get("Role"):
+                iam.bind(stack.stack_id, props["Role"])
+        arn = f"arn:{partition}:lambda:{stack.region}:{stack.account}:function:{physical}"
+        return Deployed(kind, physical, props, {"Arn": arn} if kind == LAMBDA_FUNCTION else {})
+
+    def _remove_iam(self, stack: Stack, deployed: Deployed) -> None:
+        iam = self.iam()
+        if iam is None:
+            return
+        partition = partition_of(stack.region)[0]
+        if deployed.type == IAM_ROLE:
+            arn = role_arn(partition, stack.account, deployed.physical_id)
+            for inline in deployed.properties.get("Policies") or []:
+                iam.delete_role_policy(arn, inline["PolicyName"])
+            return
+        for role, name, _ in _role_policies(partition, stack.account, deployed.type, deployed.properties):
+            iam.delete_role_policy(role, name)
+
     def _ram(self) -> Any:
         ram = self.ram()
         if ram is None:
@@ -199,6 +252,17 @@ def _at(properties: Any, path: tuple[str, ...]) -> Any:
             return None
         properties = properties.get(key)
     return properties
+
+
+def _role_policies(partition: str, account: str, kind: str, props: Any) -> list[tuple[str, str, Any]]:
+    """(role ARN, policy name, document) for each role an IAM policy resource attaches to."""
+    if kind == IAM_POLICY:
+        roles = props.get("Roles") or []
+    elif kind == IAM_ROLE_POLICY:
+        roles = [props["RoleName"]]
+    else:
+        return []
+    return [(role_arn(partition, account, role), props["PolicyName"], props["PolicyDocument"]) for role in roles]
 
 
 def _suffix() -> str:

@@ -39,6 +39,12 @@ def authenticate(headers: Any) -> Caller:
     return Caller(key["account"], credential["region"])
 
 
+def access_key_of(headers: Any) -> str:
+    """The access key id a request was signed with ("" when it has none)."""
+    credential = _CREDENTIAL.search(headers.get("Authorization") or "")
+    return credential["key"] if credential else ""
+
+
 def caller_of(headers: Any) -> Caller:
     """The lenient reading the CloudFormation emulator keeps: a request this module refuses acts
     as ``DEFAULT_ACCOUNT`` (in the credential's region when there is one)."""

@@ -17,10 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from . import policies
-from .auth import DEFAULT_ACCOUNT, DEFAULT_REGION, authenticate, caller_of
+from .auth import DEFAULT_ACCOUNT, DEFAULT_REGION, access_key_of, authenticate, caller_of
 from .describe import describe
 from .errors import CORAL, ServiceError, validation
 from .faults import Faults
+from .iam import Iam
 from .model_check import problems, service_model
 from .rates import OBSERVER_AGENT, RateLimits
 from .scoping import Caller
@@ -59,6 +60,8 @@ class SmsVoiceEmulator:
         self.rates = RateLimits()
         """AWS's documented request rates per operation, account and Region (rates.py); tests
         that are not about rates may call ``rates.unlimited()``."""
+        self.iam = Iam()
+        """The identity policies of the roles the driver bound to functions (iam.py)."""
         self.state = State(no_policy_style=no_policy_style, visibility_delay_s=lambda: self.faults.visibility_delay_s)
         self._operations = handlers(self.state)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
@@ -88,6 +91,7 @@ class SmsVoiceEmulator:
         self.state.reset()
         self.faults.reset()
         self.rates.reset()
+        self.iam.reset()
 
     @property
     def throttled(self) -> int:
@@ -106,6 +110,9 @@ class SmsVoiceEmulator:
             caller = authenticate(headers)
         except ServiceError as error:
             return error.status, {"__type": error.code, "message": error.message, **error.fields}
+        refusal = self.iam.refusal(access_key_of(headers), caller.account, operation, _lenient_json(raw))
+        if refusal:
+            return 400, {"__type": "AccessDeniedException", "message": refusal}
         if self.faults.latency_s:
             time.sleep(self.faults.latency_s)
         fault = self.faults.take()
@@ -155,6 +162,15 @@ class SmsVoiceEmulator:
         if handler is None:
             raise ServiceError("NotImplemented", f"the emulator does not implement {operation}", status=501)
         return service_model().operation_model(operation), handler
+
+
+def _lenient_json(raw: bytes) -> dict[str, Any]:
+    """The body as IAM reads the request's resource (a body that is not JSON fails later)."""
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _wire(value: Any) -> Any:
