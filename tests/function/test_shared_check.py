@@ -120,3 +120,32 @@ def test_deleting_a_check_calls_nothing(check: CustomResource, emulator: Any, ph
     emulator.state.calls.clear()
     assert check.send(event)["Status"] == "SUCCESS"
     assert sum(emulator.state.calls.values()) == 0
+
+
+def _update_keeping_the_arn(check: CustomResource, arn: str) -> dict[str, Any]:
+    """The Update a library upgrade sends every check (ServiceTimeout changed, same ARN)."""
+    event = _check_event(check, arn, "Update")
+    event["PhysicalResourceId"] = arn
+    event["OldResourceProperties"] = {"ServiceToken": "arn:aws:lambda:...", "ResourceArn": arn, "ServiceTimeout": "1"}
+    return event
+
+
+def test_an_update_that_cannot_check_again_fails_for_a_retry_instead_of_answering_no_attributes(
+    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    """CloudFormation reads Fn::GetAtt from the latest answer: a SUCCESS without the attributes
+    would break every reference to them (DOMAIN.md)."""
+    share(owner_client, phone_number_arn)
+    emulator.faults.throttle_next = 10_000  # throttled for longer than the invocation lasts
+    answer = check.send(_update_keeping_the_arn(check, phone_number_arn), LambdaContext(timeout_s=12))
+    assert answer["Status"] == "FAILED", answer.get("Data")
+    assert answer["Reason"].endswith("retry")
+
+
+def test_a_forward_update_fails_when_the_owner_stopped_sharing(
+    check: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    """Not a rollback (the stack's status says so): the check checks, as a Create would."""
+    answer = check.send(_update_keeping_the_arn(check, phone_number_arn))
+    assert answer["Status"] == "FAILED"
+    assert "is not shared with" in answer["Reason"]

@@ -4,7 +4,10 @@ Lambda would run them (one execution environment per concurrent event)."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
+
+import pytest
 
 from shared_sms_function.equivalence import equivalent, statements_of
 from tests.conftest import CONSUMER, new_phone_number
@@ -76,6 +79,35 @@ def test_concurrent_merges_on_one_number_keep_every_stacks_statements(
 
     assert [sink.answers_for(e["RequestId"])[0]["Status"] for e in deletes] == ["SUCCESS"] * CONCURRENT_WRITERS
     assert equivalent(json.loads(owner_client.get_resource_policy(ResourceArn=arn)["Policy"]), json.loads(before))
+
+
+@pytest.mark.parametrize(("lag_s", "offset_s"), [(3.0, 0.8)])
+def test_a_writer_starting_within_the_read_lag_loses_no_statement_of_a_stack_that_succeeded(
+    function: Any, sink: Any, emulator: Any, owner_client: Any, lag_s: float, offset_s: float
+) -> None:
+    """Stack Y writes; stack X reads before Y's write shows (the service's read-after-write lag)
+    and writes without it. X's read-back can step over the moment Y's write was visible, and
+    Y saw its own: each must go on watching as long as its own write took to show, and merge
+    again (review B4: 6 of 6 rounds lost Y's statement at a 3 s lag and a 0.8 s offset)."""
+    emulator.faults.visibility_delay_s = lag_s
+    arn = new_phone_number(owner_client)
+    writers = [
+        CustomResource(handler=function.handler, sink=sink, logical_id="SharedNumberPolicy", stack_id=stack_id)
+        for stack_id in (STACK_ID.replace("SmsProducer", "TeamY"), STACK_ID.replace("SmsProducer", "TeamX"))
+    ]
+    accounts = ["100000000001", "100000000002"]
+    creates = [
+        w.event("Create", {"ResourceArn": arn, "Policy": policy_json(a, arn=arn)})
+        for w, a in zip(writers, accounts, strict=True)
+    ]
+
+    run_concurrently(creates, offsets_s=[0.0, offset_s])
+
+    assert [sink.answers_for(e["RequestId"])[0]["Status"] for e in creates] == ["SUCCESS", "SUCCESS"]
+    time.sleep(lag_s + 0.5)  # every write visible
+    live = json.loads(owner_client.get_resource_policy(ResourceArn=arn)["Policy"])
+    granted = {p for s in statements_of(live) for p in s["Principal"].get("AWS", [])}
+    assert granted == {f"arn:aws:iam::{a}:root" for a in accounts}
 
 
 def test_a_write_throttled_past_its_tries_reads_again_and_keeps_the_other_writers_statement(

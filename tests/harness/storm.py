@@ -11,7 +11,7 @@ from typing import Any
 from .cloudformation import LambdaContext
 
 
-def _lambda_environment(event: dict[str, Any], start: Any) -> None:
+def _lambda_environment(event: dict[str, Any], start: Any, offset_s: float) -> None:
     """One execution environment: its own client, then one invocation, then a hard exit
     (the forked copy of the parent must not run the parent's exit handlers)."""
     try:
@@ -22,20 +22,26 @@ def _lambda_environment(event: dict[str, Any], start: Any) -> None:
         # A forked process must not share the parent's pooled connections.
         index.CLIENT = sms_voice_client(os.environ["AWS_REGION"])
         start.wait()  # every environment is ready: the events hit the service at once
+        time.sleep(offset_s)  # ... or staggered, as stacks that start deploying a little apart
         os.environ["SHARED_SMS_STACK_ID"] = event["StackId"]  # this process is that stack's function
         index.handler(event, LambdaContext())
     finally:
         os._exit(0)
 
 
-def run_concurrently(events: list[dict[str, Any]]) -> float:
-    """Send every event to ``lambda/index.py`` at the same moment; seconds until all finished.
+def run_concurrently(events: list[dict[str, Any]], offsets_s: list[float] | None = None) -> float:
+    """Send every event to ``lambda/index.py`` at the same moment (or each ``offsets_s`` later);
+    seconds until all finished.
 
     ``index`` must already be importable (its folder on sys.path) in this process.
     """
     context = multiprocessing.get_context("fork")
     start = context.Barrier(len(events) + 1, timeout=120)
-    workers = [context.Process(target=_lambda_environment, args=(event, start)) for event in events]
+    offsets = offsets_s or [0.0] * len(events)
+    workers = [
+        context.Process(target=_lambda_environment, args=(event, start, offset))
+        for event, offset in zip(events, offsets, strict=True)
+    ]
     for worker in workers:
         worker.start()
     start.wait()

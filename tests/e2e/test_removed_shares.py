@@ -1,0 +1,76 @@
+"""End to end, with IAM for the function's role: removing a share removes it.
+
+CloudFormation applies the stack's IAM changes in the update phase and deletes the custom
+resources that left the template (and the old physical ids of replaced ones) in the cleanup
+phase, after them; a delete that fails there is tried three times and skipped, and the update
+completes (DOMAIN.md, "Custom resources"). The emulator refuses the function's calls that its
+role's policies, as applied so far, do not allow (tests/fakes/sms_voice/iam.py). So a grant
+that lost an ARN before the cleanup Delete would leave the consumer's statement behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CONSUMER, OWNER, REGION, attached, client_for, new_phone_number, share
+from tests.e2e.accounts import NEW_CONSUMER, shared_with
+from tests.harness.cdk_cli import cdk_synth
+from tests.harness.deploy import LocalCloudFormation, StackOperationError
+
+APP = Path(__file__).parent / "apps" / "shares_app.py"
+STACK = "SmsShares"
+
+
+def grants_consumer(owner: Any, arn: str) -> bool:
+    return CONSUMER in str(attached(owner, arn) or {})
+
+
+def assert_clean_operation(cloudformation: LocalCloudFormation, emulator: Any) -> None:
+    """Nothing the function tried was refused, and CloudFormation skipped no delete."""
+    assert emulator.iam.denied == []
+    assert getattr(cloudformation, "skipped", []) == []
+
+
+def test_removing_a_share_and_moving_a_policy_remove_the_consumers_grant(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    owner, consumer = client_for(OWNER, emulator), client_for(CONSUMER, emulator)
+    a, b, c, d = (new_phone_number(owner) for _ in range(4))
+    base = {"ownerAccount": OWNER, "consumerAccount": CONSUMER, "region": REGION}
+    first = cdk_synth(tmp_path / "v1", app=APP, **base, arns=f"{a},{b}", fixedArn=c)
+    # A's share_with line is deleted; the policy "Main" moves from C to D.
+    second = cdk_synth(tmp_path / "v2", app=APP, **base, arns=b, fixedArn=d)
+
+    cloudformation.deploy(first, STACK)
+    assert all(grants_consumer(owner, arn) for arn in (a, b, c))
+    cloudformation.deploy(second, STACK)
+
+    assert_clean_operation(cloudformation, emulator)
+    assert not grants_consumer(owner, a), "a removed share_with(...) removes the grant"
+    assert not grants_consumer(owner, c), "a policy moved to another number leaves nothing on the old one"
+    assert grants_consumer(owner, b) and grants_consumer(owner, d)
+    assert shared_with(consumer) == {b, d}
+
+
+def test_a_failed_deployment_that_added_a_share_takes_it_back(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    owner = client_for(OWNER, emulator)
+    b, e, f = (new_phone_number(owner) for _ in range(3))
+    base = {"ownerAccount": OWNER, "consumerAccount": CONSUMER, "region": REGION}
+    first = cdk_synth(tmp_path / "v1", app=APP, **base, arns=b)
+    # Adds a share of E, and a FAIL-mode policy on F, which holds someone else's statement.
+    second = cdk_synth(tmp_path / "v2", app=APP, **base, arns=f"{b},{e}", failArn=f)
+    cloudformation.deploy(first, STACK)
+    share(owner, f, account=NEW_CONSUMER)
+
+    with pytest.raises(StackOperationError, match="did not write"):
+        cloudformation.deploy(second, STACK)
+
+    assert_clean_operation(cloudformation, emulator)
+    assert not grants_consumer(owner, e), "the rollback's cleanup removed the share the failed update added"
+    assert grants_consumer(owner, b)
+    assert NEW_CONSUMER in str(attached(owner, f)) and not grants_consumer(owner, f)
