@@ -18,7 +18,8 @@ from shared_sms.cli import main
 from shared_sms.cli.assembly import declared_policies
 from shared_sms.cli.drift import _MARKER
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, new_phone_number, share
-from tests.harness.cloudformation import CustomResource
+from tests.fakes.cloudformation import CloudFormationEmulator
+from tests.harness.cloudformation import STACK_ID, CustomResource
 
 
 def _as(monkeypatch: pytest.MonkeyPatch, emulator: Any, account: str) -> None:
@@ -154,18 +155,22 @@ def test_policy_diff_reports_in_sync_then_drift_after_out_of_band_put(
 ) -> None:
     _synth_producer(tmp_path, phone_number_arn, CONSUMER)
     (declared,) = declared_policies(tmp_path)
-    deployed = CustomResource(handler=function.handler, sink=sink, logical_id=declared.logical_id)
+    stack_id = STACK_ID.replace("/SmsProducer/", "/Producer/")
+    deployed = CustomResource(handler=function.handler, sink=sink, logical_id=declared.logical_id, stack_id=stack_id)
     answer = deployed.create(ResourceArn=declared.arn, Policy=json.dumps(declared.policy))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     _as(monkeypatch, emulator, OWNER)
+    resources = [(declared.logical_id, "Custom::SmsResourcePolicy", phone_number_arn)]
+    with CloudFormationEmulator(lambda: [("Producer", stack_id, resources)]) as cfn:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", cfn.url)
 
-    assert main(["policy", "diff", "--app", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.startswith(f"in sync: {phone_number_arn}")
+        assert main(["policy", "diff", "--app", str(tmp_path)]) == 0
+        assert capsys.readouterr().out.startswith(f"in sync: {phone_number_arn}")
 
-    share(owner_client, phone_number_arn)  # someone replaces it by hand
-    assert main(["policy", "diff", "--app", str(tmp_path)]) == 1
-    out = capsys.readouterr().out
-    assert out.startswith(f"drift: {phone_number_arn}") and "--- template (Producer)" in out and "+++ live" in out
+        share(owner_client, phone_number_arn)  # someone replaces it by hand
+        assert main(["policy", "diff", "--app", str(tmp_path)]) == 1
+        out = capsys.readouterr().out
+        assert out.startswith(f"drift: {phone_number_arn}") and "--- template (Producer)" in out and "+++ live" in out
 
 
 def test_policy_diff_without_a_cloud_assembly_is_an_error(

@@ -13,14 +13,16 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared_sms.cli import main
-from tests.cli.test_policy_diff import template_policies
+from tests.cli.test_policy_diff import stack_records, template_policies
 from tests.conftest import CONSUMER, OWNER, REGION, access_key_for, new_phone_number, share
+from tests.fakes.cloudformation import CloudFormationEmulator
 
 ESTATE = 12
 """Owned resources with a policy: a third phone numbers, the rest opt-out lists."""
@@ -51,10 +53,19 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def estate(emulator: Any, owner_client: Any, assembly: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def cfn() -> Iterator[CloudFormationEmulator]:
+    with CloudFormationEmulator(lambda: []) as server:
+        yield server
+
+
+@pytest.fixture()
+def estate(
+    emulator: Any, owner_client: Any, assembly: Path, monkeypatch: pytest.MonkeyPatch, cfn: CloudFormationEmulator
+) -> list[str]:
     """The owner's resources, each with a policy: the opt-out lists with the statements a deployment
-    of ``assembly`` left (in sync), the numbers shared by hand. The CLI's environment acts as the
-    owner, with no AWS_MAX_ATTEMPTS: the CLI's own retry settings are under test."""
+    of ``assembly`` left (in sync, and its stack in CloudFormation), the numbers shared by hand. The
+    CLI's environment acts as the owner, with no AWS_MAX_ATTEMPTS: the CLI's own retry settings are
+    under test."""
     arns = []
     for index in range(ESTATE):
         if index % 3:
@@ -67,11 +78,14 @@ def estate(emulator: Any, owner_client: Any, assembly: Path, monkeypatch: pytest
     for policy in deployed.values():
         statements = {"Version": "2012-10-17", "Statement": policy.stamped()}
         owner_client.put_resource_policy(ResourceArn=policy.arn, Policy=json.dumps(statements))
+    records = stack_records(deployed.values())
+    cfn.stacks = lambda: records
     for name, value in {
         "AWS_ACCESS_KEY_ID": access_key_for(OWNER),
         "AWS_SECRET_ACCESS_KEY": "emulated",
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator.url,
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": cfn.url,
         "AWS_CONFIG_FILE": "/nonexistent",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
     }.items():

@@ -2,15 +2,17 @@
 a staged, two-region app (tests/cli/staged_app.py), against the emulator through real boto3.
 
 The live state is what a deployment leaves: the template's statements stamped with the marker
-of their stack and logical id by the function's own ``Owner``. The test finds the policies by
-globbing every template file, not through manifests as the CLI does, so the two do not share a
-blind spot.
+of their stack and logical id by the function's own ``Owner``, and a CloudFormation emulator that
+has those stacks (the CLI reads their StackIds to compute the markers). The test finds the
+policies by globbing every template file, not through manifests as the CLI does, so the two do
+not share a blind spot.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from shared_sms_function.ownership import MARKER, Owner
 from tests.cli import staged_app
 from tests.cli.staged_app import COUNTRY, OPT_OUT_LIST, SENDER_ID, STACKS, opt_out_list_arn, sender_id_arn
 from tests.conftest import CONSUMER, OWNER, access_key_for, client_for, new_phone_number
+from tests.fakes.cloudformation import CloudFormationEmulator, StackRecord
 from tests.harness.cdk_cli import cdk_synth
 
 ROW = ("in sync: ", "drift: ", "error: ", "skipped: ")
@@ -44,18 +47,55 @@ class Deployed:
     def stamped(self) -> list[dict[str, Any]]:
         return Owner.of(self.stack_id, self.logical_id).stamp(statements_of(self.policy))
 
+    @property
+    def stack_name(self) -> str:
+        return self.stack_id.split("/")[1]
 
-def template_policies(assembly: Path) -> dict[str, Deployed]:
-    """Every policy with a literal ARN in every template file under the assembly, nested ones included."""
-    found = {}
-    for template_file in sorted(assembly.rglob("*.template.json")):
-        for logical_id, resource in json.loads(template_file.read_text())["Resources"].items():
-            props = resource.get("Properties", {})
-            if resource["Type"] == "Custom::SmsResourcePolicy" and isinstance(props["ResourceArn"], str):
-                arn = props["ResourceArn"]
-                stack_id = f"arn:aws:cloudformation:{region_of(arn)}:{OWNER}:stack/{template_file.name}/uuid"
-                found[arn] = Deployed(arn, stack_id, logical_id, json.loads(props["Policy"]))
+
+def _stem(template_file: Path) -> str:
+    """A top-level stack's name: its artifact id, the template file's stem."""
+    return template_file.name.removesuffix(".template.json")
+
+
+def template_policies(assembly: Path, stack_name: Callable[[Path], str] = _stem) -> dict[str, Deployed]:
+    """Every policy with a literal ARN in every template file under the assembly, nested ones
+    included; each stack's id names it as ``stack_name(template file)`` says."""
+    return {
+        policy.arn: policy
+        for template_file in sorted(assembly.rglob("*.template.json"))
+        for policy in policies_in(template_file, stack_name(template_file))
+    }
+
+
+def policies_in(template_file: Path, stack_name: str) -> list[Deployed]:
+    """The policies with a literal ARN of one template, deployed as stack ``stack_name``."""
+    found = []
+    for logical_id, resource in json.loads(template_file.read_text())["Resources"].items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "Custom::SmsResourcePolicy" and isinstance(props["ResourceArn"], str):
+            arn = props["ResourceArn"]
+            account = arn.split(":")[4]  # a policy is written by a stack of the resource's account and region
+            stack_id = f"arn:aws:cloudformation:{region_of(arn)}:{account}:stack/{stack_name}/{STACK_UUID}"
+            found.append(Deployed(arn, stack_id, logical_id, json.loads(props["Policy"])))
     return found
+
+
+STACK_UUID = "0f9e8d7c-0000-4000-8000-000000000001"
+
+
+def stack_records(policies: Iterable[Deployed]) -> list[StackRecord]:
+    """The stacks CloudFormation has after deploying ``policies``: each policy's custom resource,
+    whose physical id is its ARN."""
+    stacks: dict[str, StackRecord] = {}
+    for policy in policies:
+        record = stacks.setdefault(policy.stack_id, (policy.stack_name, policy.stack_id, []))
+        record[2].append((policy.logical_id, "Custom::SmsResourcePolicy", policy.arn))
+    return list(stacks.values())
+
+
+def staged_stack_name(template_file: Path) -> str:
+    """The staged app's stacks are named Stage-Stack in CloudFormation (ProdVirginiaCF5E66DE -> Prod-Virginia)."""
+    return next(f"Prod-{name}" for name in STACKS.values() if template_file.name.startswith(f"Prod{name}"))
 
 
 def region_of(arn: str) -> str:
@@ -78,25 +118,40 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def deployed(emulator: Any, staged: Path) -> dict[str, Deployed]:
+def cfn() -> Iterator[CloudFormationEmulator]:
+    """CloudFormation, with no stacks until a test deploys some (``cfn.stacks``)."""
+    with CloudFormationEmulator(lambda: []) as server:
+        yield server
+
+
+def serve(cfn: CloudFormationEmulator, policies: Iterable[Deployed]) -> None:
+    """CloudFormation has the stacks of ``policies`` too, as deployed (a stack deployed again: as now)."""
+    records = {record[1]: record for record in [*cfn.stacks(), *stack_records(policies)]}
+    cfn.stacks = lambda: list(records.values())
+
+
+@pytest.fixture()
+def deployed(emulator: Any, staged: Path, cfn: CloudFormationEmulator) -> dict[str, Deployed]:
     """The staged app after deployment: in each region the owner's opt-out list and sender ID,
-    each with its stack's statements."""
+    each with its stack's statements; CloudFormation has both stacks."""
     for region in STACKS:
         sms = regional(emulator, region)
         sms.create_opt_out_list(OptOutListName=OPT_OUT_LIST)
         sms.request_sender_id(SenderId=SENDER_ID, IsoCountryCode=COUNTRY)
-    policies = template_policies(staged)
+    policies = template_policies(staged, staged_stack_name)
     assert set(policies) == {arn(region) for region in STACKS for arn in (opt_out_list_arn, sender_id_arn)}
     for policy in policies.values():
         put(emulator, policy.arn, policy.stamped())
+    serve(cfn, policies.values())
     return policies
 
 
 @pytest.fixture()
-def cli_as_owner(monkeypatch: pytest.MonkeyPatch, emulator: Any) -> list[tuple[str, str]]:
-    """The CLI's environment with owner credentials and no region anywhere; returns the
-    (ResourceArn, region) of every GetResourcePolicy sent, the region read from the SigV4
-    credential scope of the signed request (a handler every new botocore session registers)."""
+def cli_as_owner(monkeypatch: pytest.MonkeyPatch, emulator: Any, cfn: CloudFormationEmulator) -> list[tuple[str, str]]:
+    """The CLI's environment with owner credentials and no region anywhere, CloudFormation at the
+    emulator; returns the (ResourceArn, region) of every GetResourcePolicy sent, the region read
+    from the SigV4 credential scope of the signed request (a handler every new botocore session
+    registers)."""
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
@@ -104,6 +159,7 @@ def cli_as_owner(monkeypatch: pytest.MonkeyPatch, emulator: Any) -> list[tuple[s
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key_for(OWNER))
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "emulated")
     monkeypatch.setenv("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", emulator.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", cfn.url)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     signed: list[tuple[str, str]] = []
 
@@ -117,9 +173,16 @@ def cli_as_owner(monkeypatch: pytest.MonkeyPatch, emulator: Any) -> list[tuple[s
     return signed
 
 
-def diff(capsys: pytest.CaptureFixture[str], app: Path, *args: str) -> tuple[int, list[str]]:
-    status = main([*args, "policy", "diff", "--app", str(app)])
+def diff(
+    capsys: pytest.CaptureFixture[str], app: Path, *args: str, options: tuple[str, ...] = ()
+) -> tuple[int, list[str]]:
+    """``shared-sms <args> policy diff --app <app> <options>``: (exit status, stdout lines)."""
+    status = main([*args, "policy", "diff", "--app", str(app), *options])
     return status, capsys.readouterr().out.splitlines()
+
+
+def notes_under(out: list[str], arn: str) -> list[str]:
+    return [line.removeprefix("  note: ") for line in lines_under(out, arn) if line.startswith("  note: ")]
 
 
 def rows(out: list[str]) -> dict[str, str]:
@@ -251,7 +314,11 @@ def _two_account_app(outdir: Path) -> None:
 
 
 def test_policy_diff_reports_unreadable_resources_as_rows_and_goes_on(
-    tmp_path: Path, emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    emulator: Any,
+    cfn: CloudFormationEmulator,
+    cli_as_owner: list[tuple[str, str]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _two_account_app(tmp_path)
     policies = template_policies(tmp_path)
@@ -261,6 +328,7 @@ def test_policy_diff_reports_unreadable_resources_as_rows_and_goes_on(
     consumer.create_opt_out_list(OptOutListName="theirs")
     for policy in policies.values():
         put(emulator, policy.arn, policy.stamped(), policy.arn.split(":")[4])
+    serve(cfn, policies.values())
     owner.delete_opt_out_list(OptOutListName="released")
 
     status, out = diff(capsys, tmp_path)
@@ -305,6 +373,12 @@ def test_statements_others_wrote_beside_ours_are_listed_as_not_ours_and_are_no_d
     put(emulator, arn, [console, *another_stack])  # someone removed ours
     status, out = diff(capsys, staged)
     assert status == 1 and rows(out)[arn] == "drift"
+    # CloudFormation gives the StackId: the diff is against this policy's own marker (nothing is left there).
+    own = Owner.of(deployed[arn].stack_id, deployed[arn].logical_id).marker
+    assert f"+++ live (marked {own})" in lines_under(out, arn)
+    # Without it, against the closest marker group, whoever wrote it.
+    status, out = diff(capsys, staged, options=("--no-cloudformation",))
+    assert status == 1 and rows(out)[arn] == "drift"
     marker = MARKER.search(another_stack[0]["Sid"])
     assert marker is not None
     assert f"+++ live (marked SharedSms{marker['stack']}R{marker['resource']})" in lines_under(out, arn)
@@ -327,54 +401,104 @@ def _number_app(outdir: Path, stacks: dict[str, str], arn: str, nested: bool = F
     return outdir
 
 
-def _deploy_policies(emulator: Any, assembly: Path, stacks: list[str]) -> None:
-    """What the function writes for the policies of ``stacks`` (nested templates included)."""
-    for template_file in sorted(assembly.rglob("*.template.json")):
-        if not any(template_file.name.startswith(stack) for stack in stacks):
-            continue
-        for logical_id, resource in json.loads(template_file.read_text())["Resources"].items():
-            if resource["Type"] == "Custom::SmsResourcePolicy":
-                props = resource["Properties"]
-                stack_id = f"arn:aws:cloudformation:us-east-1:{OWNER}:stack/{template_file.name}/uuid"
-                statements = Owner.of(stack_id, logical_id).stamp(statements_of(json.loads(props["Policy"])))
-                put(emulator, props["ResourceArn"], statements)
+def _deploy_policies(emulator: Any, cfn: CloudFormationEmulator, assembly: Path, stacks: list[str]) -> list[Deployed]:
+    """What deploying ``stacks`` leaves: the function's statements, and the stacks in CloudFormation."""
+    policies = [policy for stack in stacks for policy in policies_in(assembly / f"{stack}.template.json", stack)]
+    for policy in policies:
+        put(emulator, policy.arn, policy.stamped())
+    serve(cfn, policies)
+    return policies
 
 
 def test_two_stacks_with_equal_statements_are_not_both_in_sync_when_one_was_deployed(
-    emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emulator: Any,
+    cfn: CloudFormationEmulator,
+    cli_as_owner: list[tuple[str, str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     number = new_phone_number(regional(emulator, "us-east-1"))
     assembly = _number_app(tmp_path / "out", {"TeamA": "MERGE", "TeamB": "MERGE"}, number)
-    _deploy_policies(emulator, assembly, ["TeamA"])  # TeamB was never deployed
-    status, out = diff(capsys, assembly)
-    statuses = [line.split(":", 1)[0] for line in out if line.startswith(ROW)]
-    assert sorted(statuses) == ["drift", "in sync"] and status == 1
+    _deploy_policies(emulator, cfn, assembly, ["TeamA"])  # TeamB was never deployed
+    for options in ((), ("--no-cloudformation",)):
+        status, out = diff(capsys, assembly, options=options)
+        statuses = [line.split(":", 1)[0] for line in out if line.startswith(ROW)]
+        assert sorted(statuses) == ["drift", "in sync"] and status == 1, (options, out)
+        assert sum("stack TeamB" in line for line in out if line.startswith("drift: ")) == 1, out
 
 
 def test_policies_in_nested_stacks_are_compared(
-    emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emulator: Any,
+    cfn: CloudFormationEmulator,
+    cli_as_owner: list[tuple[str, str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     number = new_phone_number(regional(emulator, "us-east-1"))
     assembly = _number_app(tmp_path / "out", {"Parent": "MERGE"}, number, nested=True)
     status, out = diff(capsys, assembly)  # nothing deployed yet
     assert rows(out) == {number: "drift"} and status == 1
     assert any("stack Parent/Sharing" in line for line in out)
+    assert notes_under(out, number) == [
+        "CloudFormation has no stack Parent in us-east-1: not deployed, so no statement here is this policy's"
+    ]
+
+    # Deployed: CloudFormation names the nested stack's StackId as its parent's resource.
+    (nested_template,) = assembly.glob("*.nested.template.json")
+    (policy,) = policies_in(nested_template, "Parent-SharingNestedStack-1A2B3C")
+    put(emulator, number, policy.stamped())
+    parent_id = f"arn:aws:cloudformation:us-east-1:{OWNER}:stack/Parent/{STACK_UUID}"
+    (nested_id,) = [logical_id for logical_id, *_ in _resources_of(assembly / "Parent.template.json")]
+    parent = ("Parent", parent_id, [(nested_id, "AWS::CloudFormation::Stack", policy.stack_id)])
+    nested = stack_records([policy])
+    cfn.stacks = lambda: [parent, *nested]
+    status, out = diff(capsys, assembly)
+    assert (status, rows(out), notes_under(out, number)) == (0, {number: "in sync"}, []), out
+    assert cfn.call_count("ListStackResources") == 2  # the parent's, then the nested stack's
 
 
-def test_statements_the_next_deployment_removes_or_refuses_are_drift(
-    emulator: Any, cli_as_owner: list[tuple[str, str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+def _resources_of(template_file: Path, kind: str = "AWS::CloudFormation::Stack") -> list[tuple[str, dict[str, Any]]]:
+    resources = json.loads(template_file.read_text())["Resources"].items()
+    return [(logical_id, resource) for logical_id, resource in resources if resource["Type"] == kind]
+
+
+def test_statements_others_wrote_on_a_fail_or_replace_policy_are_a_note_not_drift(
+    emulator: Any,
+    cfn: CloudFormationEmulator,
+    cli_as_owner: list[tuple[str, str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
+    """FAIL and REPLACE act on statements they did not write only when the policy gets an event,
+    and an unchanged policy gets none (tests/cli/test_policy_diff_cloudformation.py redeploys one):
+    no deployment fails on them or removes them, so they are no drift, only a note. Statements of
+    the same stack's other logical ids are kept in every mode: not even that."""
     sms = regional(emulator, "us-east-1")
     for mode in ("REPLACE", "FAIL", "MERGE"):
         number = new_phone_number(sms)
         assembly = _number_app(tmp_path / mode, {"Owner": mode}, number)
-        _deploy_policies(emulator, assembly, ["Owner"])
-        live = json.loads(sms.get_resource_policy(ResourceArn=number)["Policy"])["Statement"]
+        (policy,) = _deploy_policies(emulator, cfn, assembly, ["Owner"])
+        renamed = {"Effect": "Allow", "Principal": {"AWS": CONSUMER}, "Action": "sms-voice:SendTextMessage"}
+        same_stack = Owner.of(policy.stack_id, "PolicyBeforeARename").stamp([{**renamed, "Resource": number}])
         by_hand = {"Sid": "ByHand", "Effect": "Allow", "Principal": "*", "Action": "sms-voice:*", "Resource": number}
-        put(emulator, number, [*live, by_hand])
-        _, out = diff(capsys, assembly)
-        assert rows(out) == {number: "in sync" if mode == "MERGE" else "drift"}, out
-        assert any("not ours" in line and "ByHand" in line for line in out)
+        for options in ((), ("--no-cloudformation",)):
+            put(emulator, number, [*policy.stamped(), *same_stack])
+            status, out = diff(capsys, assembly, options=options)
+            assert (status, rows(out), notes_under(out, number)) == (0, {number: "in sync"}, []), (mode, options, out)
+
+            put(emulator, number, [*policy.stamped(), *same_stack, by_hand])
+            status, out = diff(capsys, assembly, options=options)
+            assert (status, rows(out)) == (0, {number: "in sync"}), (mode, options, out)
+            not_ours = [json.loads(line.split(": ", 1)[1]) for line in lines_under(out, number) if "not ours" in line]
+            assert sorted(s["Sid"] for s in not_ours) == sorted(["ByHand", *(s["Sid"] for s in same_stack)])
+            notes = notes_under(out, number)
+            if mode == "MERGE":
+                assert notes == []
+            else:
+                fate = "fails on them" if mode == "FAIL" else "removes them"
+                (note,) = notes
+                assert note.startswith(f"on_existing_policy={mode}: 1 statement this stack did not write; ")
+                assert "no deployment acts on them while this policy is unchanged" in note and fate in note
 
 
 def test_a_gate_that_could_compare_nothing_fails_and_says_why(

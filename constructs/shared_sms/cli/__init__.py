@@ -9,12 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..resource_types import ALL_TYPES
 from . import progress
 from .assembly import POLICY_TYPE
 from .aws import CliError, RegionalClients, client, explain, partition_and_region
+
+if TYPE_CHECKING:
+    from .assembly import Declared
+    from .drift import Peer
+    from .stacks import Located
 
 EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 EXIT_FLAGGED = EXIT_DRIFT
@@ -48,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("arn")
     diff = policy_commands.add_parser("diff", help="compare synthesized policies with the live ones")
     diff.add_argument("--app", default="cdk.out", type=Path, help="the cloud assembly directory (default: cdk.out)")
+    diff.add_argument(
+        "--no-cloudformation",
+        action="store_true",
+        help="do not ask CloudFormation for the stacks' ids and the policies' ARNs: match statements by marker "
+        "group, without knowing which stack wrote them, and skip policies whose ARN is known at deploy time only",
+    )
     _quiet(diff)
 
     audit = commands.add_parser("audit", help="list every grant on the resources the account owns; flag risky ones")
@@ -99,6 +112,7 @@ def _policy(args: argparse.Namespace) -> int:
     from .assembly import declared_policies
     from .drift import DRIFT, ERROR, diff_one, live_policy
     from .function_modules import equivalence
+    from .stacks import locate
 
     clients = RegionalClients(args.region, args.profile)
     if args.policy_command == "get":
@@ -108,29 +122,81 @@ def _policy(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = EXIT_OK
     declared_all = declared_policies(args.app, clients.default_region)
-    claimed: set[tuple[str, str]] = set()
+    if args.no_cloudformation or not declared_all:
+        located: list[Any] = [None] * len(declared_all)
+    else:
+        located = locate(declared_all, clients.cloudformation, sys.stderr)
+    declared_all = [_deployed_arn(declared, where) for declared, where in zip(declared_all, located, strict=True)]
+    context = _Context.of(declared_all, located)
     with progress.Progress(progress.wanted(args.quiet)) as bar:
-        bar.expect(sum(1 for declared in declared_all if declared.arn is not None))
-        for declared in declared_all:
-            outcome = diff_one(clients.for_arn, declared, claimed)
+        bar.expect(sum(1 for declared in declared_all if declared.policy is not None))
+        for declared, where_deployed in zip(declared_all, located, strict=True):
+            outcome = diff_one(
+                clients.for_arn, declared, context.claimed, where_deployed, context.writers, context.peers(declared)
+            )
             where = f"stack {declared.stack} / {declared.logical_id}"
-            if declared.arn is None:
+            if declared.arn is None or declared.policy is None:
                 bar.write(f"{outcome.status}: {where} ({declared.why_unresolved})\n", sys.stdout)
                 continue
             bar.step()
             error = f": {outcome.error}" if outcome.error else ""
             region = partition_and_region(declared.arn)[1]
-            lines = [f"{outcome.status}: {declared.arn} ({where}, region {region}){error}\n", *outcome.diff]
+            lines = [f"{outcome.status}: {declared.arn} ({where}, region {region}){error}\n"]
+            lines += [f"  note: {note}\n" for note in outcome.notes]
+            lines += outcome.diff
             lines += [f"  not ours: {equivalence.canonical(statement)}\n" for statement in outcome.not_ours]
             bar.write("".join(lines), sys.stdout)
             status = max(status, {DRIFT: EXIT_DRIFT, ERROR: EXIT_ERROR}.get(outcome.status, EXIT_OK))
     if not declared_all:
         print(f"no {POLICY_TYPE} in {args.app}", file=sys.stderr)
-    elif all(declared.arn is None for declared in declared_all):
+    elif all(declared.policy is None for declared in declared_all):
         # A gate that compared nothing must not pass: say why every policy was skipped.
         print(f"shared-sms: error: no policy of {args.app} could be compared (every one was skipped)", file=sys.stderr)
         return EXIT_ERROR
     return status
+
+
+def _deployed_arn(declared: Declared, located: Located | None) -> Declared:
+    """A policy whose ARN is known at deploy time only, resolved from CloudFormation where it can be."""
+    from .assembly import with_deployed_arn
+
+    if declared.policy is not None or located is None:
+        return declared
+    physical = located.physical_id(declared.logical_id)
+    if located.stack is not None and physical:
+        return with_deployed_arn(declared, physical, located.stack.stack_id)
+    where = located.missing or f"{declared.logical_id} in stack {located.name}"
+    return replace(declared, why_unresolved=f"{declared.why_unresolved}; CloudFormation has no {where}: not deployed")
+
+
+@dataclass
+class _Context:
+    """What each row of ``policy diff`` needs of the others."""
+
+    claimed: set[tuple[str, str]]
+    """(ARN, marker group) taken: by the rows whose exact marker CloudFormation gave, then by the rows before."""
+    writers: dict[str, str]
+    """Marker key -> ``stack <name> / <logical id>`` for every stack CloudFormation showed."""
+    by_arn: dict[str, list[Peer]]
+
+    @classmethod
+    def of(cls, declared_all: list[Declared], located: list[Located | None]) -> _Context:
+        from .drift import Peer, own_keys
+
+        claimed: set[tuple[str, str]] = set()
+        writers: dict[str, str] = {}
+        by_arn: dict[str, list[Peer]] = {}
+        for declared, where in zip(declared_all, located, strict=True):
+            if where is not None and where.stack is not None:
+                writers.update(where.stack.writers())
+                if declared.arn is not None:
+                    claimed |= {(declared.arn, key) for key in own_keys(where.stack.stack_id, declared.logical_id)}
+            if declared.arn is not None and declared.policy is not None:
+                by_arn.setdefault(declared.arn, []).append(Peer(declared.stack, declared.policy))
+        return cls(claimed, writers, by_arn)
+
+    def peers(self, declared: Declared) -> list[Peer]:
+        return [peer for peer in self.by_arn.get(declared.arn or "", []) if peer.stack != declared.stack]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ stack in a cloud assembly, those inside a ``cdk.Stage`` (CDK Pipelines) included
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,12 @@ class Declared:
     policy: dict[str, Any] | None
     why_unresolved: str = ""
     mode: str = "MERGE"  # OnExistingPolicy: what the next deployment does with statements it did not write
+    stack_name: str = ""  # the top-level stack's name in CloudFormation (a staged stack's is Stage-Stack)
+    nested: tuple[str, ...] = ()  # the logical ids of the AWS::CloudFormation::Stack resources down to it
+    region: str = ""  # the stack's region ("" when neither the stack nor --region names one)
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The template's ResourceArn and Policy and the pseudo parameters known at synth time, to resolve
+    the policy again once CloudFormation tells the ARN (``with_deployed_arn``)."""
 
 
 class _UnresolvableError(Exception):
@@ -45,24 +51,34 @@ def _read(assembly: Path, default_region: str | None) -> list[Declared]:
         if artifact.get("type") == NESTED_ASSEMBLY:
             found += _read(assembly / artifact["properties"]["directoryName"], default_region)
         elif artifact.get("type") == STACK:
-            template = json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
-            found += _with_nested(assembly, artifact.get("displayName") or name, artifact, template, default_region)
+            properties = artifact["properties"]
+            template = json.loads((assembly / properties["templateFile"]).read_text())
+            where = _Where(artifact.get("displayName") or name, properties.get("stackName") or name)
+            found += _with_nested(assembly, where, artifact, template, default_region)
     return found
 
 
+@dataclass(frozen=True)
+class _Where:
+    display: str  # Stage/Stack, Stack/NestedLogicalId
+    stack_name: str  # the top-level stack's CloudFormation name
+    nested: tuple[str, ...] = ()
+
+
 def _with_nested(
-    assembly: Path, stack: str, artifact: dict[str, Any], template: dict[str, Any], default: str | None
+    assembly: Path, where: _Where, artifact: dict[str, Any], template: dict[str, Any], default: str | None
 ) -> list[Declared]:
     """A stack's policies and those of its nested stacks (``cdk.NestedStack``: a template asset
     named by the ``AWS::CloudFormation::Stack`` resource's metadata), in the parent's environment."""
-    found = _from_stack(stack, artifact, template, default)
+    found = _from_stack(where, artifact, template, default)
     for logical_id, resource in template.get("Resources", {}).items():
         if resource.get("Type") != "AWS::CloudFormation::Stack":
             continue
         path = _nested_template(assembly, resource)
         if path is not None:
             nested = json.loads(path.read_text())
-            found += _with_nested(assembly, f"{stack}/{logical_id}", artifact, nested, default)
+            inner = _Where(f"{where.display}/{logical_id}", where.stack_name, (*where.nested, logical_id))
+            found += _with_nested(assembly, inner, artifact, nested, default)
     return found
 
 
@@ -81,7 +97,9 @@ def _nested_template(assembly: Path, resource: dict[str, Any]) -> Path | None:
     return None
 
 
-def _from_stack(stack: str, artifact: dict[str, Any], template: dict[str, Any], default: str | None) -> list[Declared]:
+def _from_stack(
+    where: _Where, artifact: dict[str, Any], template: dict[str, Any], default: str | None
+) -> list[Declared]:
     account, region = artifact.get("environment", "aws://unknown-account/unknown-region")[len("aws://") :].split("/")
     region = (default or "") if region == "unknown-region" else region
     pseudo = {"AWS::Region": region, "AWS::AccountId": "" if account == "unknown-account" else account}
@@ -93,6 +111,10 @@ def _from_stack(stack: str, artifact: dict[str, Any], template: dict[str, Any], 
             continue
         props = resource.get("Properties", {})
         mode = str(props.get("OnExistingPolicy") or "MERGE")
+        source = {"ResourceArn": props.get("ResourceArn"), "Policy": props.get("Policy"), "pseudo": pseudo}
+        declared = Declared(
+            where.display, logical_id, None, None, "", mode, where.stack_name, where.nested, region, source
+        )
         try:
             arn = _resolve(props.get("ResourceArn"), pseudo)
             policy = json.loads(_resolve(props.get("Policy"), pseudo))
@@ -104,25 +126,52 @@ def _from_stack(stack: str, artifact: dict[str, Any], template: dict[str, Any], 
                 why = "the stack names no account: give it an env, or its ARNs are known at deploy time only"
             else:
                 why = f"depends on a deploy-time value ({unknown})"
-            found.append(Declared(stack, logical_id, None, None, why))
+            found.append(replace(declared, why_unresolved=why))
             continue
-        found.append(Declared(stack, logical_id, arn, policy, mode=mode))
+        found.append(replace(declared, arn=arn, policy=policy))
     return found
 
 
-def _resolve(value: Any, pseudo: dict[str, str]) -> Any:
+def with_deployed_arn(declared: Declared, arn: str, stack_id: str) -> Declared:
+    """A policy whose ARN is known at deploy time only, once CloudFormation told it: the custom
+    resource's physical id is the ARN it manages, so every occurrence of the ResourceArn expression
+    in the Policy stands for it; the StackId supplies the account and the stack's own pseudo
+    parameters. Still unresolved (another deploy-time value): ``policy`` stays None and says why."""
+    if declared.policy is not None or not declared.source:
+        return declared
+    parts = stack_id.split(":")
+    pseudo = {**declared.source["pseudo"], "AWS::StackId": stack_id}
+    if len(parts) > 5:
+        pseudo.setdefault("AWS::AccountId", parts[4])
+        pseudo["AWS::StackName"] = parts[5].split("/")[1] if "/" in parts[5] else ""
+    deployed = {_key(declared.source["ResourceArn"]): arn}
+    try:
+        policy = json.loads(_resolve(declared.source["Policy"], pseudo, deployed))
+    except _UnresolvableError as unknown:
+        return replace(declared, arn=arn, why_unresolved=f"its policy depends on a deploy-time value ({unknown})")
+    return replace(declared, arn=arn, policy=policy, why_unresolved="")
+
+
+def _key(expression: Any) -> str:
+    return json.dumps(expression, sort_keys=True)
+
+
+def _resolve(value: Any, pseudo: dict[str, str], known: dict[str, str] | None = None) -> Any:
+    """``known``: expressions whose value CloudFormation told (by ``_key``)."""
+    if known and not isinstance(value, str) and _key(value) in known:
+        return known[_key(value)]
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return [_resolve(item, pseudo) for item in value]
+        return [_resolve(item, pseudo, known) for item in value]
     if isinstance(value, dict) and len(value) == 1:
         ((name, arg),) = value.items()
         if name == "Ref" and arg in pseudo:
             return pseudo[arg]
         if name == "Fn::Join":
             separator, parts = arg
-            return separator.join(str(_resolve(part, pseudo)) for part in parts)
+            return separator.join(str(_resolve(part, pseudo, known)) for part in parts)
         raise _UnresolvableError(f"{name} {json.dumps(arg)[:60]}")
     if isinstance(value, dict):
-        return {key: _resolve(item, pseudo) for key, item in value.items()}
+        return {key: _resolve(item, pseudo, known) for key, item in value.items()}
     return value

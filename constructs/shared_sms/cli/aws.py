@@ -95,6 +95,13 @@ class RegionalClients:
             self._clients[key] = _client(self._session, region=region)
         return self._clients[key]
 
+    def cloudformation(self, region: str) -> Any:
+        """The CloudFormation client of a stack's region (stacks.py reads the stacks behind the policies)."""
+        key = ("cloudformation", region)
+        if key not in self._clients:
+            self._clients[key] = _client(self._session, "cloudformation", region)
+        return self._clients[key]
+
 
 def explain(error: Exception) -> str:
     """One line saying what went wrong and what to do."""

@@ -2,19 +2,21 @@
 
 Which live statements are "ours": the function stamps each statement it writes with
 ``SharedSms<8 hex of StackId>R<8 hex of StackId|LogicalId><n>``. The StackId holds a UUID that
-only CloudFormation knows, so offline the CLI cannot recompute a resource's marker. It groups the
-live statements by marker instead (one group per custom resource that wrote them): the declared
-policy is in sync when one group equals it by meaning. The other groups (another stack, or this
-stack's construct under an old id) and statements without a marker (the console, a person, RAM)
-are "not ours": listed, never drift. With no equal group the policy drifted; the diff is against
-the closest group, or against nothing when no group is left.
+only CloudFormation knows. When CloudFormation can be read (stacks.py), the CLI computes each
+policy's exact marker: the policy is in sync when the statements with that marker equal the
+template by meaning, and a drift is diffed against them. Without CloudFormation it groups the
+live statements by marker instead (one group per custom resource that wrote them): the policy is
+in sync when a group no other row took equals it, and which stack wrote that group is not known,
+so a row never says the statements are its own stack's. Either way the other statements (another
+stack's, this stack's construct under an old id, and those without a marker: the console, a
+person, RAM) are "not ours": listed, never drift.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,7 @@ from .assembly import POLICY_TYPE as POLICY_TYPE  # audit reads it here
 from .assembly import Declared
 from .aws import CliError, explain
 from .function_modules import equivalence, ownership
+from .stacks import PERMISSIONS, Located
 
 _MARKER = ownership.MARKER
 IN_SYNC, DRIFT, ERROR, SKIPPED = "in sync", "drift", "error", "skipped"
@@ -50,44 +53,196 @@ class Outcome:
     diff: list[str] = field(default_factory=list)
     not_ours: list[Statement] = field(default_factory=list)
     error: str = ""
+    notes: list[str] = field(default_factory=list)  # one line each: what the status alone does not say
 
 
-def diff_one(client_for: Any, declared: Declared, claimed: set[tuple[str, str]] | None = None) -> Outcome:
-    """``client_for(arn)``: the client of the ARN's own region. ``claimed``: the (ARN, writer)
-    groups earlier rows of the run took as theirs; a group is one declared policy's at most, so
-    two stacks writing equal statements cannot both be in sync on one writer's statements."""
+@dataclass(frozen=True)
+class Peer:
+    """Another declared policy on the same ARN: its stack's display name and its policy."""
+
+    stack: str
+    policy: dict[str, Any]
+
+
+def diff_one(
+    client_for: Any,
+    declared: Declared,
+    claimed: set[tuple[str, str]] | None = None,
+    located: Located | None = None,
+    writers: dict[str, str] | None = None,
+    peers: Sequence[Peer] = (),
+) -> Outcome:
+    """``client_for(arn)``: the client of the ARN's own region. ``located``: the policy's stack as
+    CloudFormation has it (its marker is then exact); None: not known, and the statements are
+    matched by marker group: ``claimed`` holds the (ARN, group) pairs earlier rows of the run took
+    (a group is one declared policy's at most, so two stacks writing equal statements cannot both
+    be in sync on one writer's statements) and ``peers`` the other declared policies on this ARN.
+    ``writers``: marker key -> ``stack <name> / <logical id>`` of the stacks CloudFormation showed."""
     if declared.arn is None or declared.policy is None:
         return Outcome(SKIPPED)
     try:
         live = live_policy(client_for(declared.arn), declared.arn)
     except (BotoCoreError, ClientError, CliError, ValueError) as error:  # one resource: the run goes on
         return Outcome(ERROR, error=explain(error))
-    claimed = set() if claimed is None else claimed
     groups, unmarked = _by_writer(equivalence.statements_of(live))
-    free = {key: group for key, group in groups.items() if (declared.arn, key) not in claimed}
     template = equivalence.statements_of(declared.policy)
+    if located is not None:
+        return _exact(declared, live, groups, unmarked, template, located, writers or {})
+    return _by_group(declared, live, groups, unmarked, template, set() if claimed is None else claimed, peers)
+
+
+def own_keys(stack_id: str, logical_id: str) -> set[str]:
+    """The marker keys (as ``_by_writer`` groups them) of the statements a policy of this stack and
+    logical id writes: the current form and the legacy one, which the function still counts as its own."""
+    owner = ownership.Owner.of(stack_id, logical_id)
+    return {f"{owner.stack}R{owner.resource}", owner.legacy}
+
+
+def _exact(
+    declared: Declared,
+    live: dict[str, Any] | None,
+    groups: dict[str, list[Statement]],
+    unmarked: list[Statement],
+    template: list[Statement],
+    located: Located,
+    writers: dict[str, str],
+) -> Outcome:
+    """The policy's own statements are those with its exact marker (CloudFormation told the StackId)."""
+    assert declared.arn is not None and declared.policy is not None
+    stack, notes = located.stack, []
+    if stack is None:
+        mine_keys: set[str] = set()
+        notes.append(
+            f"CloudFormation has no {located.missing} in {located.region}: not deployed, "
+            "so no statement here is this policy's"
+        )
+    else:
+        mine_keys = own_keys(stack.stack_id, declared.logical_id)
+        physical = stack.physical_id(declared.logical_id)
+        if not physical:
+            notes.append(f"stack {located.name} has no {declared.logical_id} yet: not deployed")
+        elif physical != declared.arn:
+            notes.append(f"{declared.logical_id} manages {physical} now: this ARN is not deployed yet")
+        if stack.in_progress:
+            notes.append(f"stack {located.name} is {stack.status}: compare again when it is done")
+    mine = [statement for key, group in groups.items() if key in mine_keys for statement in group]
+    not_ours = unmarked + [s for key, group in groups.items() if key not in mine_keys for s in group]
+    in_sync = equivalence.same_statements(_unmarked(mine), template) and _same_version(live, declared.policy)
+    if stack is not None and in_sync:
+        # Statements of this stack's other logical ids are kept in every mode: not foreign.
+        foreign = unmarked + [
+            s for key, group in groups.items() if key not in mine_keys and _stack_of(key) != stack.hash for s in group
+        ]
+        return Outcome(IN_SYNC, not_ours=not_ours, notes=notes + _mode_note(declared.mode, len(foreign)))
+    for key, group in groups.items():
+        if key not in mine_keys and equivalence.same_statements(_unmarked(group), template):
+            writer = writers.get(key) or f"marked {ownership.MARKER_PREFIX}{key}"
+            notes.append(f"equal statements are live, written by {writer}: another writer's, not this policy's")
+    marker = f"live (marked {ownership.Owner.of(stack.stack_id, declared.logical_id).marker})" if stack else "live"
+    lines = difflib.unified_diff(
+        _pretty(template), _pretty(_unmarked(mine)), fromfile=f"template ({declared.stack})", tofile=marker
+    )
+    return Outcome(DRIFT, list(lines), not_ours, notes=notes)
+
+
+def _by_group(
+    declared: Declared,
+    live: dict[str, Any] | None,
+    groups: dict[str, list[Statement]],
+    unmarked: list[Statement],
+    template: list[Statement],
+    claimed: set[tuple[str, str]],
+    peers: Sequence[Peer],
+) -> Outcome:
+    """Without CloudFormation: a group no earlier row took that equals the template; which stack
+    wrote it is not known."""
+    assert declared.arn is not None and declared.policy is not None
+
+    def equal(group: list[Statement]) -> bool:
+        return equivalence.same_statements(_unmarked(group), template)
+
+    free = {key: group for key, group in groups.items() if (declared.arn, key) not in claimed}
+    taken = [key for key, group in groups.items() if key not in free and equal(group)]
+    rivals = sorted(
+        {
+            p.stack
+            for p in peers
+            if p.stack != declared.stack and equivalence.same_statements(equivalence.statements_of(p.policy), template)
+        }
+    )
     # Ours: a free group equal to the template, else the closest one (which group is ours is unknown).
-    ours = next((key for key, group in free.items() if equivalence.same_statements(_unmarked(group), template)), None)
+    ours = next((key for key, group in free.items() if equal(group)), None)
     in_sync = ours is not None and _same_version(live, declared.policy)
     if ours is None and free:
         ours = max(free, key=lambda key: _likeness(_unmarked(free[key]), template))
     if ours is not None:
         claimed.add((declared.arn, ours))
     not_ours = unmarked + [s for key, group in groups.items() if key != ours for s in group]
-    if in_sync and not_ours and declared.mode in ("REPLACE", "FAIL"):
-        # The next deployment removes them (REPLACE) or fails on them (FAIL): the gate must say so.
-        fate = "removes them" if declared.mode == "REPLACE" else "fails on them"
-        note = f"on_existing_policy={declared.mode}: the next deployment {fate}\n"
-        return Outcome(DRIFT, [note], not_ours)
+    notes = []
     if in_sync:
-        return Outcome(IN_SYNC, not_ours=not_ours)
+        assert ours is not None
+        copies = sum(1 for group in groups.values() if equal(group))
+        if rivals and copies < 1 + len(rivals):
+            notes.append(
+                f"{_names(rivals)} declare{'s' if len(rivals) == 1 else ''} equal statements and fewer copies are "
+                f"live: without CloudFormation, whether those marked {ownership.MARKER_PREFIX}{ours} are this "
+                f"stack's is not known ({_READ})"
+            )
+        # If the group is this stack's, groups with the same stack part are this stack's other logical
+        # ids: kept in every mode, not foreign (a legacy marker has no stack part: all others are).
+        own_stack = _stack_of(ours)
+        foreign = unmarked + [
+            s
+            for key, group in groups.items()
+            if key != ours and (not own_stack or _stack_of(key) != own_stack)
+            for s in group
+        ]
+        return Outcome(IN_SYNC, not_ours=not_ours, notes=notes + _mode_note(declared.mode, len(foreign)))
+    if taken:
+        copies = sum(1 for group in groups.values() if equal(group))
+        counted = (
+            f"count for the row of {_names(rivals)}; {copies} cop{'y is' if copies == 1 else 'ies are'} live for "
+            f"{1 + len(rivals)} stacks declaring them, so one lacks its statements, and only CloudFormation tells "
+            f"which ({_READ})"
+            if rivals
+            else "are another row's"
+        )
+        notes.append(
+            f"in sync with another stack's statements: those marked {ownership.MARKER_PREFIX}{taken[0]} equal this "
+            f"template but {counted}"
+        )
     live_ours = _unmarked(groups[ours]) if ours is not None else []
     closest = f", the closest of {len(groups)} shared-sms groups" if len(groups) > 1 else ""
     where = "live" if ours is None else f"live (marked {ownership.MARKER_PREFIX}{ours}{closest})"
     lines = difflib.unified_diff(
         _pretty(template), _pretty(live_ours), fromfile=f"template ({declared.stack})", tofile=where
     )
-    return Outcome(DRIFT, list(lines), not_ours)
+    return Outcome(DRIFT, list(lines), not_ours, notes=notes)
+
+
+def _mode_note(mode: str, foreign: int) -> list[str]:
+    """FAIL and REPLACE act on statements others wrote only when an event comes, and an unchanged
+    policy gets none: they are no drift, but the next change will meet them."""
+    if mode not in ("FAIL", "REPLACE") or not foreign:
+        return []
+    count = f"{foreign} statement{'s' if foreign != 1 else ''} this stack did not write"
+    fate = "that changes its statements fails on them" if mode == "FAIL" else "that changes this policy removes them"
+    return [
+        f"on_existing_policy={mode}: {count}; no deployment acts on them while this policy is unchanged "
+        f"(it gets no event), and the next deployment {fate}"
+    ]
+
+
+_READ = f"CloudFormation is read with {PERMISSIONS}"
+
+
+def _stack_of(key: str) -> str:
+    """The stack part of a marker key ("" for the legacy form, which has none)."""
+    return key.split("R", 1)[0] if "R" in key else ""
+
+
+def _names(stacks: list[str]) -> str:
+    return "stack " + ", ".join(stacks) if len(stacks) == 1 else "stacks " + ", ".join(stacks)
 
 
 def _by_writer(statements: Iterable[Statement]) -> tuple[dict[str, list[Statement]], list[Statement]]:
