@@ -24,6 +24,7 @@ from tests.harness.deploy import LocalCloudFormation
 
 POLICY_TYPE = "Custom::SmsResourcePolicy"
 PERMISSIONS = ("cloudformation:DescribeStacks", "cloudformation:ListStackResources")
+ORPHANED = "orphaned-statement"
 
 
 def _hex(text: str, digits: int) -> str:
@@ -165,9 +166,11 @@ def test_statements_the_function_wrote_name_their_stack_and_logical_id(
     assert cfn.call_count("ListStackResources") == resources
 
 
-def test_legacy_markers_and_markers_of_stacks_cloudformation_no_longer_has(
+def test_legacy_markers_and_orphaned_markers_of_resources_or_stacks_cloudformation_no_longer_has(
     run: Any, cfn: CloudFormationEmulator, owner_client: Any, resource: CustomResource, phone_number_arn: str
 ) -> None:
+    """A statement whose stack no longer has its logical id, or whose stack is gone, is managed by
+    no custom resource: no deployment will ever remove it (review B8)."""
     answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     live = json.loads(owner_client.get_resource_policy(ResourceArn=phone_number_arn)["Policy"])
@@ -186,15 +189,71 @@ def test_legacy_markers_and_markers_of_stacks_cloudformation_no_longer_has(
 
     status, rows, err = _rows(run)
 
-    assert (status, err) == (0, "")
-    by_account = {r["principal"].split(":")[4]: r["written_by"] for r in rows}
+    assert (status, err) == (1, "")
+    by_account = {r["principal"].split(":")[4]: (r["written_by"], r["flags"]) for r in rows}
     assert by_account == {
-        CONSUMER: f"stack SmsProducer / {resource.logical_id}",
-        "111111111111": f"stack SmsProducer / {resource.logical_id}",
-        "222222222222": f"stack SmsProducer / a resource no longer in it ({_hex(f'{STACK_ID}|Renamed', 8)})",
-        "333333333333": f"shared-sms (stack {_hex(gone, 8)}, resource {_hex(f'{gone}|Policy', 8)}; "
-        "no such stack in this account and region)",
+        CONSUMER: (f"stack SmsProducer / {resource.logical_id}", []),
+        "111111111111": (f"stack SmsProducer / {resource.logical_id}", []),
+        "222222222222": (
+            f"stack SmsProducer / a resource no longer in it ({_hex(f'{STACK_ID}|Renamed', 8)})",
+            [ORPHANED],
+        ),
+        "333333333333": (
+            f"shared-sms (stack {_hex(gone, 8)}, resource {_hex(f'{gone}|Policy', 8)}; "
+            "no such stack in this account and region)",
+            [ORPHANED],
+        ),
     }
+
+
+def _main_app(outdir: Path, arn: str) -> Path:
+    """Stack SmsMain: one ResourcePolicy "Main" on the number ``arn``, shared with the consumer."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+
+    from shared_sms import PhoneNumber, ResourcePolicy
+
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "SmsMain", env=cdk.Environment(account=OWNER, region=REGION))
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", arn)
+    ResourcePolicy(stack, "Main", resource=number)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    app.synth()
+    return outdir
+
+
+def test_a_statement_on_an_arn_its_logical_id_no_longer_manages_is_flagged_orphaned(
+    run: Any, cfn: CloudFormationEmulator, driver: LocalCloudFormation, owner_client: Any, tmp_path: Path
+) -> None:
+    """Main moved from number C to D; the cleanup's Delete on C failed and CloudFormation skipped
+    it (review B1: the role had already lost C): C keeps Main's statements, which no deployment
+    will remove. They are Main's by their marker, but Main manages D now."""
+    old, new = new_phone_number(owner_client), new_phone_number(owner_client)
+    driver.deploy(_main_app(tmp_path / "v1", old), "SmsMain")
+    left_behind = owner_client.get_resource_policy(ResourceArn=old)["Policy"]
+    driver.deploy(_main_app(tmp_path / "v2", new), "SmsMain")
+    owner_client.put_resource_policy(ResourceArn=old, Policy=left_behind)  # as the skipped cleanup leaves it
+    cfn.stacks = from_local_driver(driver)
+    (main,) = [lid for lid, d in driver.stacks["SmsMain"].resources.items() if d.type == POLICY_TYPE]
+
+    status, rows, err = _rows(run)
+
+    assert (status, err) == (1, "")
+    assert {(r["resource"], r["written_by"], tuple(r["flags"])) for r in rows} == {
+        (old, f"stack SmsMain / {main} (which manages {new.split(':')[-1]} now)", (ORPHANED,)),
+        (new, f"stack SmsMain / {main}", ()),
+    }
+
+    # While an operation runs, its cleanup may still remove them: named, not flagged.
+    records = from_local_driver(driver)()
+    (name, stack_id, resources, *_) = records[0]
+    cfn.stacks = lambda: [(name, stack_id, resources, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")]
+    status, rows, _ = _rows(run)
+    assert status == 0 and [r["flags"] for r in rows] == [[], []]
+    assert any(
+        r["written_by"].endswith("(stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: its cleanup may still remove it)")
+        for r in rows
+    )
 
 
 def _closed_port() -> int:

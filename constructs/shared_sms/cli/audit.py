@@ -3,14 +3,15 @@ what needs a look.
 
 One row per principal of each statement. Flags: a ``*`` principal allowed without a condition,
 a service principal allowed without ``aws:SourceAccount`` or ``aws:SourceArn``, an action that
-does not apply to the resource's type. Statements stamped by the function are traced back to
-their stack and logical id through CloudFormation (the marker holds hashes only).
+does not apply to the resource's type, and a statement no custom resource manages any more
+(its stack lost the logical id, or the logical id manages another ARN now). Statements stamped by
+the function are traced back to their stack and logical id through CloudFormation (the marker
+holds hashes only).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -25,12 +26,18 @@ from .aws import explain
 from .drift import _MARKER, POLICY_TYPE, live_policy
 from .inventory import LISTINGS
 from .progress import Progress
+from .stacks import DENIED as _DENIED
+from .stacks import PERMISSIONS as STACK_PERMISSIONS
+from .stacks import code as _code
+from .stacks import hex_of as _hex
+from .stacks import list_resources
+from .stacks import reason as _reason
 
 NOT_SHARED_SMS = "not shared-sms"
 PUBLIC = "public-without-caller-condition"
 SERVICE_WITHOUT_SOURCE = "service-without-source-condition"
 NOT_FOR_TYPE = "action-not-for-type"
-STACK_PERMISSIONS = "cloudformation:DescribeStacks and cloudformation:ListStackResources"
+ORPHANED = "orphaned-statement"
 _TYPES = {t.name: t for t in ALL_TYPES}
 SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
 
@@ -64,6 +71,26 @@ class Marker:
         return f"shared-sms ({where}{f'; {why}' if why else ''})"
 
 
+@dataclass(frozen=True)
+class Writer:
+    """Who wrote the statements of one marker, as CloudFormation has it now."""
+
+    label: str  # written_by
+    manages: str | None = None  # the ARN the logical id manages now (its PhysicalResourceId)
+    gone: bool = False  # its stack no longer has the logical id, or the stack is gone
+    busy: str = ""  # the stack's status while an operation runs (its cleanup may not have run yet)
+
+    def on(self, arn: str) -> tuple[str, bool]:
+        """(written_by, orphaned) for a statement of this writer on ``arn``."""
+        moved = self.manages is not None and self.manages != arn
+        label = f"{self.label} (which manages {_short(self.manages)} now)" if moved and self.manages else self.label
+        if not (moved or self.gone):
+            return label, False
+        if self.busy:  # a replacement or removal in progress: its cleanup may still remove the statement
+            return f"{label} (stack {self.busy}: its cleanup may still remove it)", False
+        return label, True
+
+
 def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO, show_progress: bool = False) -> list[Grant]:
     """Every grant on every resource the account owns; ``cloudformation`` makes the client that names
     the stacks behind markers (None: show the hashes). Problems reading go to ``warn``, one line each.
@@ -84,7 +111,7 @@ def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO, show
                         found += grants_of(arn, _TYPES[listing.type], policy)
                     progress.step()
     markers = {marker for _, marker in found if marker is not None}
-    names: dict[Marker, str] = {}
+    names: dict[Marker, Writer] = {}
     if markers and cloudformation is not None:
         try:
             names = stack_names(cloudformation(), markers)
@@ -94,10 +121,14 @@ def audit(sms: Any, cloudformation: Callable[[], Any] | None, warn: TextIO, show
                 f"shared-sms: warning: stack names are missing, CloudFormation could not be read ({_reason(error)})"
                 f"{hint}\n"
             )
-    return [
-        grant if marker is None else replace(grant, written_by=names.get(marker, marker.unresolved()))
-        for grant, marker in found
-    ]
+    return [grant if marker is None else _written(grant, names.get(marker), marker) for grant, marker in found]
+
+
+def _written(grant: Grant, writer: Writer | None, marker: Marker) -> Grant:
+    if writer is None:
+        return replace(grant, written_by=marker.unresolved())
+    label, orphaned = writer.on(grant.resource)
+    return replace(grant, written_by=label, flags=grant.flags + ((ORPHANED,) if orphaned else ()))
 
 
 def grants_of(
@@ -133,37 +164,49 @@ def grants_of(
             yield grant, marker
 
 
-def stack_names(cloudformation: Any, markers: set[Marker]) -> dict[Marker, str]:
-    """'stack <name> / <logical id>' for each marker, from the account's stacks in this region."""
+def stack_names(cloudformation: Any, markers: set[Marker]) -> dict[Marker, Writer]:
+    """Who wrote each marker's statements ('stack <name> / <logical id>') and which ARN that
+    resource manages now, from the account's stacks in this region. A marker whose stack is gone,
+    or whose stack no longer has its logical id, is ``gone``: no custom resource will remove it."""
     wanted = {marker.stack for marker in markers}
-    names: dict[Marker, str] = {}
+    names: dict[Marker, Writer] = {}
+    complete = True  # every stack was listed: a legacy marker found in none is gone
     for page in cloudformation.get_paginator("describe_stacks").paginate():
         for stack in page["Stacks"]:
             stack_id, stack_name = stack["StackId"], stack["StackName"]
+            status = str(stack.get("StackStatus", ""))
+            busy = status if status.endswith("_IN_PROGRESS") else ""
             stack_hash = _hex(stack_id, 8)
             if stack_hash not in wanted and "" not in wanted:  # a legacy marker could be from any stack
                 continue
             for marker in markers:  # known stack; the resource may be gone from it since (renamed, moved)
                 if marker.stack == stack_hash:
-                    names[marker] = f"stack {stack_name} / a resource no longer in it ({marker.resource})"
+                    label = f"stack {stack_name} / a resource no longer in it ({marker.resource})"
+                    names[marker] = Writer(label, gone=True, busy=busy)
             try:
-                for listed in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
-                    for summary in listed["StackResourceSummaries"]:
-                        if summary["ResourceType"] != POLICY_TYPE:
-                            continue
-                        logical_id = summary["LogicalResourceId"]
-                        key = f"{stack_id}|{logical_id}"
-                        for marker in (Marker(stack_hash, _hex(key, 8)), Marker("", _hex(key, 12))):
-                            if marker in markers:
-                                names[marker] = f"stack {stack_name} / {logical_id}"
+                resources = list_resources(cloudformation, stack_id)
             except ClientError as error:  # one stack (being deleted, not readable): the others still count
                 if _code(error) in _DENIED:
                     raise
+                complete = False
                 for marker in markers:
                     if marker.stack == stack_hash:
-                        names[marker] = marker.unresolved(f"stack {stack_name}: {_reason(error)}")
+                        names[marker] = Writer(marker.unresolved(f"stack {stack_name}: {_reason(error)}"))
+                continue
+            for logical_id, (kind, physical_id) in resources.items():
+                if kind != POLICY_TYPE:
+                    continue
+                key = f"{stack_id}|{logical_id}"
+                for marker in (Marker(stack_hash, _hex(key, 8)), Marker("", _hex(key, 12))):
+                    if marker in markers:
+                        label = f"stack {stack_name} / {logical_id}"
+                        names[marker] = Writer(label, manages=physical_id or None, busy=busy)
     unknown = "no such stack in this account and region"
-    return {marker: names.get(marker) or marker.unresolved(unknown) for marker in markers}
+    return {
+        # A stack missing from a complete DescribeStacks is deleted; a legacy marker names no stack.
+        marker: names.get(marker) or Writer(marker.unresolved(unknown), gone=bool(marker.stack) or complete)
+        for marker in markers
+    }
 
 
 def render(grants: list[Grant], output: str, out: TextIO | None = None) -> None:
@@ -274,23 +317,6 @@ def _label(text: str) -> str:
     for char, code in (("#", "#35;"), ('"', "#quot;"), ("|", "#124;"), ("<", "#lt;"), (">", "#gt;")):
         text = text.replace(char, code)
     return text
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return f"{error.operation_name} answered {error.response.get('Error', {}).get('Code', 'an error')}"
-    return str(error).replace("\n", " ")
-
-
-_DENIED = ("AccessDenied", "AccessDeniedException")
-
-
-def _code(error: Exception) -> str:
-    return str(error.response.get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
-
-
-def _hex(text: str, digits: int) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:digits]
 
 
 def _as_list(value: Any) -> list[Any]:
