@@ -141,10 +141,13 @@ class PolicyFunction(Construct):
         )
         log_group_arn = log_group.attr_arn
         self._role = role
+        # Not the "Access" policy of earlier versions, which also held the grant on policy ARNs:
+        # a new logical id and name, so that the old policy is deleted only in the cleanup phase
+        # of the upgrade, after the policies removed in that same deployment.
         self._access = access = iam.CfnPolicy(
             self,
-            "Access",
-            policy_name="sms-voice-resource-policies",
+            "Runtime",
+            policy_name="shared-sms-function",
             roles=[role.role_name],
             policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
         )

@@ -65,7 +65,7 @@ def test_the_consumer_check_may_list_shared_resources(assembly: Path) -> None:
     (policy,) = [
         p
         for p in resources_of(assembly, "SmsOuMember", "AWS::IAM::Policy")
-        if p["Properties"]["PolicyName"] == "sms-voice-resource-policies"
+        if p["Properties"]["PolicyName"] == "shared-sms-function"
     ]
     describe = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "Describe" in str(s["Action"])]
     assert describe == [
