@@ -12,7 +12,8 @@ class Faults:
     latency_s: float = 0.0
     """Added to every request before it is handled."""
     visibility_delay_s: float = 0.0
-    """How long a Put stays invisible to Get (read-after-write lag)."""
+    """How long a Put (and a Delete, unless ``State.delete_visibility_delay_s``) stays invisible to
+    reads (read-after-write lag); how reads inside the lag behave is ``State.read_consistency``."""
     throttle_next: int = 0
     """This many next requests answer ThrottlingException."""
     fail_next: int = 0

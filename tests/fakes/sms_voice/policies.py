@@ -1,5 +1,9 @@
 """PutResourcePolicy, GetResourcePolicy and DeleteResourcePolicy: owner-only, with reads that can
-lag behind writes (``State.visibility_delay_s``)."""
+lag behind writes (``State.visibility_delay_s``, ``delete_visibility_delay_s``, ``read_consistency``).
+
+A resource without a policy answers GetResourcePolicy as ``State.no_policy_style`` says:
+ResourceNotFoundException of type ``policy`` (the default) or HTTP 200 with ``Policy`` ``"{}"``
+(what the Terraform provider documents AWS answering): assumption, measured by tools/calibrate.py."""
 
 from __future__ import annotations
 
@@ -45,7 +49,8 @@ def delete_resource_policy(state: State, caller: Caller, body: dict[str, Any]) -
     if version is None:
         raise not_found("policy", resource.arn, f"no policy on {resource.arn}")
     now = time.time()  # like a Put, a Delete shows after the read-after-write lag
-    versions.append(PolicyVersion(None, now, now + state.visibility_delay_s()))
+    lag = state.visibility_delay_s() if state.delete_visibility_delay_s is None else state.delete_visibility_delay_s
+    versions.append(PolicyVersion(None, now, now + lag))
     return {"ResourceArn": resource.arn, "Policy": version.text, "CreatedTimestamp": version.created}
 
 

@@ -1,8 +1,23 @@
 """The emulator's accounts, resources and resource policies, and the operations that create and
-remove resources (listing is in describe.py, the policy operations in policies.py)."""
+remove resources (listing is in describe.py, the policy operations in policies.py).
+
+How reads see policy writes (``visible_policy``):
+
+- a Put shows to every read once ``Faults.visibility_delay_s`` has passed, a Delete once
+  ``delete_visibility_delay_s`` has (by default the Put's lag): assumption, measured by tools/calibrate.py;
+- ``read_consistency="monotonic"`` (the default): once a read shows a write, no later read shows
+  an older state: assumption, measured by tools/calibrate.py;
+- ``read_consistency="replicated"``: each read is answered by a replica that applied each write a
+  uniformly random fraction of its lag after it, drawn per read, so within the lag a read can show
+  an older state after a newer one: assumption, measured by tools/calibrate.py (whether reads go back,
+  not how often);
+- writes see every earlier write at once, visible to reads yet or not: assumption, measured by
+  tools/calibrate.py.
+"""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +36,7 @@ ARN_KEY = {
     "sender-id": "SenderIdArn",
     "opt-out-list": "OptOutListArn",
 }
+READ_CONSISTENCIES = ("monotonic", "replicated")
 _IN_POOL = {"phone-number": "PHONE_NUMBER_ASSOCIATED_TO_POOL", "sender-id": "SENDER_ID_ASSOCIATED_TO_POOL"}
 
 
@@ -52,6 +68,13 @@ class State:
     no_policy_style: str = "not-found"
     """How Get answers a resource without a policy: 'not-found' (404 of type policy) or 'empty' ('{}')."""
     visibility_delay_s: Callable[[], float] = lambda: 0.0
+    """How long a Put (and a Delete, unless ``delete_visibility_delay_s``) stays invisible to reads."""
+    delete_visibility_delay_s: float | None = None
+    """How long a Delete stays invisible to reads (None: as long as a Put)."""
+    read_consistency: str = "monotonic"
+    """How reads lag behind writes: 'monotonic' or 'replicated' (the module docstring)."""
+    rng: random.Random = field(default_factory=random.Random)
+    """Draws the replica of each read under 'replicated' consistency (seed it to repeat a run)."""
     normalize_policies: bool = False
     """Store and return an equivalent rewrite of every policy (realism.py)."""
     default_policy: str | None = None
@@ -75,6 +98,7 @@ class State:
             self.ram.reset()
             self.calls.clear()
             self.no_policy_style, self.normalize_policies, self.default_policy = "not-found", False, None
+            self.delete_visibility_delay_s, self.read_consistency = None, "monotonic"
             self.issued = 0
 
     def new_id(self) -> str:
@@ -119,9 +143,17 @@ class State:
         return version is not None and grants(version.text or "{}", caller.account, action)
 
     def visible_policy(self, arn: str, now: float | None = None) -> PolicyVersion | None:
+        """The newest write a read of ``arn`` shows now (None: no policy), as ``read_consistency`` says."""
         now = time.time() if now is None else now
+        if self.read_consistency not in READ_CONSISTENCIES:
+            raise ValueError(f"unknown read consistency {self.read_consistency!r}: one of {READ_CONSISTENCIES}")
+        # replicated: this read's replica applied each write this fraction of its lag after it
+        applied = self.rng.random() if self.read_consistency == "replicated" else None
         for version in reversed(self.policies.get(arn, [])):
-            if version.visible_at <= now:
+            shown_at = version.visible_at
+            if applied is not None:
+                shown_at = version.created + applied * (version.visible_at - version.created)
+            if shown_at <= now:
                 return version if version.text is not None else None
         return None
 
