@@ -163,6 +163,16 @@ class SmsVoiceEmulator:
             raise ServiceError("NotImplemented", f"the emulator does not implement {operation}", status=501)
         return service_model().operation_model(operation), handler
 
+    def apply_profile(self, profile: Any) -> list[str]:
+        """Behave as ``tools/calibrate.py`` measured a real account: ``profile`` is the path of its
+        JSON or the dict it holds. Sets the read lag of a Put and of a Delete, monotonic or
+        replicated reads, the policy operations' request rates and the no-policy answer
+        (profile.py); returns what the profile holds that the emulator does not model.
+        ``reset()`` undoes it."""
+        from .profile import apply_profile
+
+        return apply_profile(self, profile)
+
 
 def _lenient_json(raw: bytes) -> dict[str, Any]:
     """The body as IAM reads the request's resource (a body that is not JSON fails later)."""
