@@ -5,27 +5,45 @@ native resources in the SMS Voice V2 emulator and its RAM model (native.py), ``C
 resources sent to the function's handler with the events CloudFormation sends, answered on
 the HTTPS sink, exactly once each.
 
-An operation, as CloudFormation runs one:
+An operation, as CloudFormation runs one, each phase setting the stack's ``status`` as it
+starts (CloudFormation's StackStatus; the CloudFormation emulator serves it live, so a custom
+resource can tell a rollback Update from a forward one):
 
 - the template is checked first (``DeletionPolicy`` and ``UpdateReplacePolicy`` values,
-  ``Conditions``): a refusal changes nothing;
-- the resources whose ``Condition`` holds are created or updated in dependency order, every
-  resource whose dependencies are done at the same time (schedule.py), custom resources each
-  in a Lambda execution environment of its own (lambda_service.py), so they meet the
-  emulator's request rates together. A changed native resource is replaced when a create-only property changed, else
-  updated in place (native.py); a changed custom resource gets an Update, and a new physical
-  id is a replacement; a custom resource's ``ServiceToken`` cannot change;
-- when a resource fails, nothing new starts and what runs finishes; the rollback then sends
-  the resources updated an Update with old and new properties swapped, and deletes what the
-  operation created (a custom resource whose Create or Update failed too, with the physical id
-  of its FAILED answer), keeping ``Retain`` resources (policies.py), all in reverse dependency
-  order, concurrently;
-- once every resource succeeded, the cleanup deletes the resources that left the template
-  and the old physical resources of replacements, in reverse dependency order of the old
-  template, as their ``DeletionPolicy`` and ``UpdateReplacePolicy`` say.
+  ``Conditions``), and the stack's status (an update needs CREATE_COMPLETE, UPDATE_COMPLETE or
+  UPDATE_ROLLBACK_COMPLETE: "Stack:... is in UPDATE_ROLLBACK_FAILED state and can not be
+  updated."): a refusal changes nothing. A stack whose creation failed (ROLLBACK_COMPLETE,
+  ROLLBACK_FAILED) is deleted first, as ``cdk deploy`` does;
+- CREATE_IN_PROGRESS / UPDATE_IN_PROGRESS: the resources whose ``Condition`` holds are created
+  or updated in dependency order, every resource whose dependencies are done at the same time
+  (schedule.py), custom resources each in a Lambda execution environment of its own
+  (lambda_service.py), so they meet the emulator's request rates together. A changed native
+  resource is replaced when a create-only property changed, else updated in place (native.py);
+  a changed custom resource gets an Update, and a new physical id is a replacement; a custom
+  resource's ``ServiceToken`` cannot change. Every answer is checked as CloudFormation checks
+  it (https_sink.answer_problem): one it refuses fails the resource. ``Fn::GetAtt`` of a custom
+  resource reads its latest answer's ``Data``: a missing key fails the resource that reads it;
+- then every Output is resolved (a missing attribute fails the operation);
+- when anything fails, nothing new starts and what runs finishes. After a failed create,
+  ROLLBACK_IN_PROGRESS deletes what it made and leaves the stack in ROLLBACK_COMPLETE
+  (ROLLBACK_FAILED when a delete fails). After a failed update, UPDATE_ROLLBACK_IN_PROGRESS sends
+  the resources updated an Update with old and new properties swapped (a native one goes back in
+  place, or to its old physical resource); a failure there leaves UPDATE_ROLLBACK_FAILED, which
+  ``continue_update_rollback`` resumes. UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS then deletes
+  what the update created (a custom resource whose Create failed too, with the physical id of its
+  FAILED answer) and the physical resources its replacements made, keeping ``Retain`` resources
+  (policies.py); each phase concurrently in reverse dependency order;
+- once everything succeeded, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS deletes the resources that left
+  the template and the old physical resources of replacements, in reverse dependency order of
+  the old template, as their ``DeletionPolicy`` and ``UpdateReplacePolicy`` say.
 
-Stack delete goes in reverse dependency order (concurrently) and keeps ``Retain`` and ``RetainExceptOnCreate``
-resources.
+In both cleanup phases a delete that fails is tried three times, then skipped (recorded in
+``skipped``), and the operation completes: "CloudFormation tries to delete a resource three
+times before CloudFormation skips the resource and continues the cleanup process" (AWS re:Post,
+"Why is my CloudFormation stack stuck in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS").
+
+Stack delete (DELETE_IN_PROGRESS) goes in reverse dependency order (concurrently) and keeps
+``Retain`` and ``RetainExceptOnCreate`` resources; a failure leaves DELETE_FAILED.
 """
 
 from __future__ import annotations
@@ -39,11 +57,21 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import conditions, policies
-from .https_sink import HttpsSink
+from .https_sink import HttpsSink, answer_problem, physical_id_of
 from .intrinsics import partition_of, references, resolve
 from .native import RAM_SHARE, SMS_TYPES, NativeResources
 from .schedule import run_in_dependency_order
-from .stack import Deployed, RollbackFailedError, Stack, StackOperationError, TemplateValidationError
+from .stack import (
+    UPDATABLE,
+    Deployed,
+    Rollback,
+    RollbackFailedError,
+    SkippedDelete,
+    Snapshot,
+    Stack,
+    StackOperationError,
+    TemplateValidationError,
+)
 
 __all__ = [
     "RAM_SHARE",
@@ -51,6 +79,7 @@ __all__ = [
     "Deployed",
     "LocalCloudFormation",
     "RollbackFailedError",
+    "SkippedDelete",
     "Stack",
     "StackOperationError",
     "TemplateValidationError",
@@ -59,6 +88,8 @@ __all__ = [
 FUNCTION_TYPES = "Custom::Sms"
 """Custom resources sent to the function; other custom resources are accepted without effect."""
 LAMBDA_DEFAULT_TIMEOUT_S = 3.0
+CLEANUP_TRIES = 3
+"""How often a cleanup phase tries a delete before it skips it."""
 
 
 class Lambdas(Protocol):
@@ -90,6 +121,11 @@ class LocalCloudFormation:
         self.events: list[dict[str, Any]] = []
         """Every custom resource event sent, with its answer, in the order answered; ``seconds``: how
         long the invocation ran, against the function's ``timeout_s``."""
+        self.skipped: list[SkippedDelete] = []
+        """Deletes that failed three times in a cleanup phase and were skipped, as CloudFormation skips
+        them: what a real account is left with."""
+        self._answered: dict[tuple[str, str], str] = {}
+        """(stack id, logical id) -> the RequestId of the custom resource's latest SUCCESS answer."""
         self.exports: dict[tuple[str, str, str], Any] = {}
         """(account, region, export name) -> value, from the Outputs of the stacks deployed."""
         self._running: dict[str, int] = {}
@@ -113,61 +149,122 @@ class LocalCloudFormation:
         artifact = manifest["artifacts"][name]
         account, region = artifact["environment"][len("aws://") :].split("/")
         template = json.loads((cloud_assembly / artifact["properties"]["templateFile"]).read_text())
-        stack = self.stacks.get(name) or Stack(name, account, region, _stack_arn(name, account, region))
+        stack = self.stacks.get(name)
+        if stack is not None and stack.status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED"):
+            self.delete_stack(name)  # as `cdk deploy` does with a stack whose creation failed
+            stack = None
+        if stack is not None and stack.status not in UPDATABLE:
+            raise TemplateValidationError(
+                name, f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated."
+            )
+        creating = stack is None
+        stack = stack or Stack(name, account, region, _stack_arn(name, account, region))
         values = {**stack.parameters, **(parameters or {})}  # like --parameters; earlier values are kept
-        working = Stack(stack.name, account, region, stack.stack_id, template, dict(stack.resources), values)
-        self._check(working)
-        active = _active(template, working.conditions)
-        created: list[str] = []
-        updated: dict[str, Deployed] = {}
+        checked = Stack(stack.name, account, region, stack.stack_id, template, dict(stack.resources), values)
+        self._check(checked)
+        rollback = Rollback(stack.snapshot())
+        stack.template, stack.parameters, stack.conditions = template, values, checked.conditions
+        stack.status = "CREATE_IN_PROGRESS" if creating else "UPDATE_IN_PROGRESS"
+        self.stacks[name] = stack
+        active = _active(template, stack.conditions)
 
         def apply(logical_id: str) -> None:
             definition = template["Resources"][logical_id]
-            props = self._resolve(working, definition.get("Properties", {})) or {}
-            old = stack.resources.get(logical_id)
+            props = self._resolve(stack, definition.get("Properties", {}), logical_id) or {}
+            old = rollback.before.resources.get(logical_id)
+            if old is not None and old.properties == props:
+                return
+            verb = "CREATE" if old is None else "UPDATE"
+            stack.resource_status[logical_id] = f"{verb}_IN_PROGRESS"
             try:
                 if old is None:
-                    created.append(logical_id)
-                    working.resources[logical_id] = self._create(working, logical_id, definition, props)
-                elif old.properties != props:
-                    updated[logical_id] = old
-                    working.resources[logical_id] = self._update(working, logical_id, definition, props, old)
+                    rollback.created.append(logical_id)
+                    stack.resources[logical_id] = self._create(stack, logical_id, definition, props)
+                else:
+                    rollback.updated[logical_id] = old
+                    stack.resources[logical_id] = self._update(stack, logical_id, definition, props, old)
             except StackOperationError as failure:
                 if failure.failed is not None:  # a custom resource that answered FAILED: tracked with that answer
-                    working.resources[logical_id] = failure.failed
+                    stack.resources[logical_id] = failure.failed
+                stack.resource_status[logical_id] = f"{verb}_FAILED"
                 raise
+            stack.resource_status[logical_id] = f"{verb}_COMPLETE"
 
         try:
             run_in_dependency_order(_needs(template, active), apply)
+            outputs, exports = self._resolve_outputs(stack)
         except StackOperationError as failure:
-            self._rollback(working, created, updated, failure)
+            if creating:
+                self._roll_back_create(stack, rollback.created, failure)
+            else:
+                rollback.cause = failure
+                self._roll_back_update(stack, rollback)
             raise
-        old_template, previous = stack.template, stack.resources
-        stack.template, stack.parameters, stack.conditions = template, values, working.conditions
-        stack.resources = {lid: deployed for lid, deployed in working.resources.items() if lid in active}
-        self.stacks[name] = stack
-        for output in self._outputs(stack).values():
-            if "Export" in output:
-                export = self._resolve(stack, output["Export"]["Name"])
-                self.exports[(stack.account, stack.region, export)] = self._resolve(stack, output["Value"])
-        self._cleanup(stack, old_template, previous)
+        stack.outputs = outputs
+        for export, value in exports.items():
+            self.exports[(stack.account, stack.region, export)] = value
+        if creating:
+            stack.status = "CREATE_COMPLETE"
+            return
+        stack.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+        self._cleanup(stack, rollback.before, active)
+        stack.status = "UPDATE_COMPLETE"
+
+    def continue_update_rollback(self, name: str, resources_to_skip: Iterable[str] = ()) -> None:
+        """Run the rollback of stack ``name`` (UPDATE_ROLLBACK_FAILED) again, as ContinueUpdateRollback
+        does: the resources in ``resources_to_skip`` (only those whose rollback failed) count as
+        rolled back and are sent nothing; on success the stack is UPDATE_ROLLBACK_COMPLETE with its
+        old template. RollbackFailedError when the rollback fails again."""
+        stack = self.stacks.get(name)
+        if stack is None:
+            raise TemplateValidationError(name, f"Stack with id {name} does not exist")
+        if stack.status != "UPDATE_ROLLBACK_FAILED" or stack.rollback is None:
+            raise TemplateValidationError(
+                name, f"Stack:{stack.stack_id} is in {stack.status} state: only UPDATE_ROLLBACK_FAILED can continue"
+            )
+        rollback, skip = stack.rollback, set(resources_to_skip)
+        not_failed = sorted(skip - rollback.failed)
+        if not_failed:
+            raise TemplateValidationError(
+                name,
+                f"Resources to skip must be in UPDATE_FAILED state because their rollback failed: {not_failed}",
+            )
+        for logical_id in skip:  # "CloudFormation sets the status of the specified resources to UPDATE_COMPLETE"
+            stack.resources[logical_id] = rollback.updated[logical_id]
+            stack.resource_status[logical_id] = "UPDATE_COMPLETE"
+            rollback.reverted.add(logical_id)
+            rollback.failed.discard(logical_id)
+        self._roll_back_update(stack, rollback)
 
     def outputs(self, name: str) -> dict[str, Any]:
-        """The stack's outputs by name, as ``describe-stacks`` shows them."""
-        stack = self.stacks[name]
-        return {key: self._resolve(stack, output["Value"]) for key, output in self._outputs(stack).items()}
+        """The stack's outputs by name, as ``describe-stacks`` shows them (resolved at the end of
+        the last operation that succeeded)."""
+        return dict(self.stacks[name].outputs)
 
     def delete_stack(self, name: str) -> None:
         """Delete in reverse dependency order, keeping what DeletionPolicy keeps; a failure leaves
         the stack (DELETE_FAILED) with the resources not deleted yet."""
         stack = self.stacks[name]
+        stack.status = "DELETE_IN_PROGRESS"
+        # In UPDATE_ROLLBACK_FAILED the stack holds resources of both templates.
+        before = stack.rollback.before.template if stack.rollback is not None else {}
+        template = {"Resources": {**before.get("Resources", {}), **stack.template.get("Resources", {})}}
 
         def remove(logical_id: str) -> None:
-            if not policies.kept_when_removed(stack.template["Resources"][logical_id]):
-                self._delete(stack, logical_id, stack.resources[logical_id])
-            del stack.resources[logical_id]
+            if not policies.kept_when_removed(template["Resources"][logical_id]):
+                stack.resource_status[logical_id] = "DELETE_IN_PROGRESS"
+                try:
+                    self._delete(stack, logical_id, stack.resources[logical_id])
+                except StackOperationError:
+                    stack.resource_status[logical_id] = "DELETE_FAILED"
+                    raise
+            _forget(stack, logical_id)
 
-        run_in_dependency_order(_needs(stack.template, set(stack.resources)), remove, reverse=True)
+        try:
+            run_in_dependency_order(_needs(template, set(stack.resources)), remove, reverse=True)
+        except StackOperationError:
+            stack.status = "DELETE_FAILED"
+            raise
         del self.stacks[name]
 
     # -- the phases of an operation -----------------------------------------------------------------
@@ -190,54 +287,124 @@ class LocalCloudFormation:
                     "in the Resources block of the template",
                 )
 
-    def _rollback(
-        self, stack: Stack, created: list[str], updated: dict[str, Deployed], failure: StackOperationError
-    ) -> None:
-        """Two phases, as CloudFormation's rollback: the updated resources go back (Updates with old
-        and new swapped), then, in the rollback's cleanup, what the operation created is deleted;
-        each phase concurrently in reverse dependency order."""
-
-        def revert(logical_id: str) -> None:
-            old, current = updated[logical_id], stack.resources[logical_id]
-            if current is old:
-                return  # refused before anything changed: a service token change, a failed native update
-            if current.type.startswith(FUNCTION_TYPES):
-                # Old and new swapped; the physical id is the one the failed operation left.
-                self._send(stack, logical_id, current.type, "Update", old.properties, current, current.properties)
-                if current.physical_id != old.physical_id:
-                    self._send(stack, logical_id, current.type, "Delete", current.properties, current)
-            elif current.physical_id == old.physical_id:  # updated in place: back in place
-                self.native.update(stack, logical_id, current.type, old.properties, current)
-            else:
-                self.native.delete(stack, logical_id, current)  # the replacement the failed update created
+    def _roll_back_create(self, stack: Stack, created: list[str], failure: StackOperationError) -> None:
+        """ROLLBACK_IN_PROGRESS: what the failed create made is deleted (``Retain`` resources are
+        kept and forgotten), concurrently in reverse dependency order. The stack stays, empty, in
+        ROLLBACK_COMPLETE; a delete that fails leaves it in ROLLBACK_FAILED with what is left."""
+        stack.status = "ROLLBACK_IN_PROGRESS"
 
         def remove(logical_id: str) -> None:
             deployed = stack.resources.get(logical_id)  # None: a native create that failed
             if deployed is not None and not policies.kept_on_rollback(stack.template["Resources"][logical_id]):
-                self._delete(stack, logical_id, deployed)
+                stack.resource_status[logical_id] = "DELETE_IN_PROGRESS"
+                try:
+                    self._delete(stack, logical_id, deployed)
+                except StackOperationError:
+                    stack.resource_status[logical_id] = "DELETE_FAILED"
+                    raise
+            _forget(stack, logical_id)
 
         try:
-            run_in_dependency_order(_needs(stack.template, updated), revert, reverse=True)
             run_in_dependency_order(_needs(stack.template, created), remove, reverse=True)
         except StackOperationError as error:
+            stack.status = "ROLLBACK_FAILED"
             raise RollbackFailedError(failure, error) from error
+        stack.status = "ROLLBACK_COMPLETE"
 
-    def _cleanup(self, stack: Stack, old_template: dict[str, Any], previous: dict[str, Deployed]) -> None:
-        """After a successful update: removed resources and replaced physical resources go."""
-        going: set[str] = set()
-        for logical_id, old in previous.items():
-            current = stack.resources.get(logical_id)
-            if current is None:  # left the template, or its Condition turned false
-                kept = policies.kept_when_removed(old_template["Resources"][logical_id])
-            elif current.physical_id != old.physical_id:  # replaced
-                kept = policies.kept_when_replaced(stack.template["Resources"][logical_id])
+    def _roll_back_update(self, stack: Stack, rollback: Rollback) -> None:
+        """Two phases, as CloudFormation's rollback of an update. UPDATE_ROLLBACK_IN_PROGRESS: the
+        updated resources go back (custom resources get an Update with old and new swapped; a native
+        one updated in place is updated back, a replaced one returns to its old physical resource).
+        A failure there leaves UPDATE_ROLLBACK_FAILED with the resources as they stand (see
+        ``continue_update_rollback``). UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: what the update
+        created and the physical resources its replacements made are deleted, each delete tried
+        three times and then skipped (``skipped``). Each phase runs concurrently in reverse
+        dependency order; the stack ends UPDATE_ROLLBACK_COMPLETE with its old template."""
+        assert rollback.cause is not None
+        stack.status, stack.rollback = "UPDATE_ROLLBACK_IN_PROGRESS", None
+
+        def revert(logical_id: str) -> None:
+            old, current = rollback.updated[logical_id], stack.resources[logical_id]
+            if logical_id in rollback.reverted or current is old:
+                return  # done, or refused before anything changed: a service token change, a failed native update
+            stack.resource_status[logical_id] = "UPDATE_IN_PROGRESS"
+            try:
+                if current.type.startswith(FUNCTION_TYPES):
+                    # Old and new swapped; the physical id is the one the failed operation left.
+                    answer = self._send(
+                        stack, logical_id, current.type, "Update", old.properties, current, current.properties
+                    )
+                    back = Deployed(current.type, answer["PhysicalResourceId"], old.properties, answer.get("Data", {}))
+                elif current.physical_id == old.physical_id:  # updated in place: back in place
+                    back = self.native.update(stack, logical_id, current.type, old.properties, current)
+                else:  # replaced: the old physical resource is still there
+                    back = old
+            except StackOperationError:
+                rollback.failed.add(logical_id)
+                stack.resource_status[logical_id] = "UPDATE_FAILED"
+                raise
+            if back.physical_id != current.physical_id:
+                rollback.replaced[logical_id] = current
+            stack.resources[logical_id] = back
+            stack.resource_status[logical_id] = "UPDATE_COMPLETE"
+            rollback.reverted.add(logical_id)
+            rollback.failed.discard(logical_id)
+
+        try:
+            run_in_dependency_order(_needs(stack.template, rollback.updated), revert, reverse=True)
+        except StackOperationError as error:
+            stack.status, stack.rollback = "UPDATE_ROLLBACK_FAILED", rollback
+            raise RollbackFailedError(rollback.cause, error) from error
+        stack.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+        going = dict(rollback.replaced)
+        for logical_id in rollback.created:
+            deployed = stack.resources.get(logical_id)  # None: a native create that failed
+            if deployed is not None and not policies.kept_on_rollback(stack.template["Resources"][logical_id]):
+                going[logical_id] = deployed
+            elif deployed is not None:
+                _forget(stack, logical_id)
+        self._delete_in_cleanup(stack, stack.template, going)
+        stack.restore(rollback.before)
+        stack.status = "UPDATE_ROLLBACK_COMPLETE"
+
+    def _cleanup(self, stack: Stack, before: Snapshot, active: set[str]) -> None:
+        """UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, after a successful update: the resources that left
+        the template and the old physical resources of replacements go, as DeletionPolicy and
+        UpdateReplacePolicy say, in reverse dependency order of the old template."""
+        going: dict[str, Deployed] = {}
+        for logical_id, old in before.resources.items():
+            if logical_id not in active:  # left the template, or its Condition turned false
+                if policies.kept_when_removed(before.template["Resources"][logical_id]):
+                    _forget(stack, logical_id)
+                else:
+                    going[logical_id] = old
+            elif stack.resources[logical_id].physical_id != old.physical_id and not policies.kept_when_replaced(
+                stack.template["Resources"][logical_id]
+            ):  # replaced
+                going[logical_id] = old
+        self._delete_in_cleanup(stack, before.template, going)
+
+    def _delete_in_cleanup(self, stack: Stack, template: dict[str, Any], going: dict[str, Deployed]) -> None:
+        """Delete ``going`` (logical id -> physical resource) as a cleanup phase does: "CloudFormation
+        tries to delete a resource three times before CloudFormation skips the resource and continues
+        the cleanup process" (AWS re:Post, "Why is my CloudFormation stack stuck in
+        UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"); a skipped delete is recorded in ``skipped``."""
+
+        def remove(logical_id: str) -> None:
+            deployed = going[logical_id]
+            for _ in range(CLEANUP_TRIES):
+                try:
+                    self._delete(stack, logical_id, deployed)
+                    break
+                except StackOperationError as error:
+                    reason = error.reason
             else:
-                continue
-            if not kept:
-                going.add(logical_id)
-        run_in_dependency_order(
-            _needs(old_template, going), lambda lid: self._delete(stack, lid, previous[lid]), reverse=True
-        )
+                with self._lock:
+                    self.skipped.append(SkippedDelete(stack.name, logical_id, deployed.physical_id, reason))
+            if stack.resources.get(logical_id) is deployed:  # left the stack (not a replacement's other half)
+                _forget(stack, logical_id)
+
+        run_in_dependency_order(_needs(template, going), remove, reverse=True)
 
     # -- resources --------------------------------------------------------------------------------
     def _create(self, stack: Stack, logical_id: str, definition: dict[str, Any], props: Any) -> Deployed:
@@ -305,12 +472,17 @@ class LocalCloudFormation:
         answer = answers[0]
         with self._lock:
             self.events.append({"event": event, "answer": answer, "seconds": seconds, "timeout_s": timeout_s})
-        if answer["Status"] != "SUCCESS":
-            # CloudFormation goes on tracking a failed Create or Update under the answer's physical id.
-            attributes = old.attributes if old is not None else {}
-            failed = Deployed(kind, answer["PhysicalResourceId"], props, attributes)
-            raise StackOperationError(logical_id, answer["Reason"], failed if request_type != "Delete" else None)
-        return answer
+        problem = answer_problem(event, answer)
+        if problem is None and answer["Status"] == "SUCCESS":
+            with self._lock:
+                self._answered[(stack.stack_id, logical_id)] = request_id  # what GetAtt reads from now on
+            return answer
+        # CloudFormation goes on tracking a failed Create or Update under the answer's physical id
+        # (after a refused answer: an Update under the id it had, a Create under none if it is not valid).
+        attributes = old.attributes if old is not None else {}
+        physical = old.physical_id if problem is not None and old is not None else physical_id_of(answer)
+        failed = Deployed(kind, physical, props, attributes) if physical and request_type != "Delete" else None
+        raise StackOperationError(logical_id, problem or str(answer.get("Reason", "")), failed)
 
     def _timeout_of(self, stack: Stack, service_token: str) -> float:
         """The serving function's ``Timeout`` (Lambda's default when unset or not in the stack)."""
@@ -324,11 +496,22 @@ class LocalCloudFormation:
 
     # -- template helpers ---------------------------------------------------------------------------
 
-    def _outputs(self, stack: Stack) -> dict[str, Any]:
+    def _resolve_outputs(self, stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every Output's value, and the exports by name, as CloudFormation resolves them at the end
+        of an operation: one that cannot be resolved fails the operation (on the stack)."""
         active = _active(stack.template, stack.conditions, "Outputs")
-        return {key: output for key, output in stack.template.get("Outputs", {}).items() if key in active}
+        values: dict[str, Any] = {}
+        exports: dict[str, Any] = {}
+        for key, output in stack.template.get("Outputs", {}).items():
+            if key in active:
+                values[key] = self._resolve(stack, output["Value"], stack.name)
+                if "Export" in output:
+                    exports[self._resolve(stack, output["Export"]["Name"], stack.name)] = values[key]
+        return values, exports
 
-    def _resolve(self, stack: Stack, value: Any) -> Any:
+    def _resolve(self, stack: Stack, value: Any, for_id: str | None = None) -> Any:
+        """``value`` with its intrinsics resolved on behalf of resource ``for_id`` (or the stack's
+        outputs): a GetAtt of an attribute the resource does not have fails ``for_id``."""
         partition, url_suffix = partition_of(stack.region)
         pseudo = {
             "AWS::Region": stack.region,
@@ -350,7 +533,23 @@ class LocalCloudFormation:
             return stack.resources[name].physical_id
 
         def get_att(logical_id: str, attribute: str) -> Any:
-            return stack.resources[logical_id].attributes[attribute]
+            deployed = stack.resources.get(logical_id)
+            if deployed is None:
+                raise StackOperationError(for_id or logical_id, f"Unresolved resource dependencies [{logical_id}]")
+            if attribute in deployed.attributes:
+                return deployed.attributes[attribute]
+            if _is_custom(deployed.type):  # read from its latest answer's Data, as CloudFormation stores it
+                request_id = self._answered.get((stack.stack_id, logical_id), "")
+                raise StackOperationError(
+                    for_id or stack.name,
+                    f"CustomResource attribute error: Vendor response doesn't contain {attribute} key in object "
+                    f"{stack.stack_id}|{logical_id}|{request_id} in S3 bucket "
+                    f"cloudformation-custom-resource-storage-{stack.region.replace('-', '')}",
+                )
+            raise StackOperationError(
+                for_id or stack.name,
+                f"Template error: resource {logical_id} does not support attribute type {attribute} in Fn::GetAtt",
+            )
 
         def import_value(export: str) -> Any:
             key = (stack.account, stack.region, export)
@@ -379,7 +578,7 @@ class LocalCloudFormation:
         return parameter["Default"]
 
 
-def _needs(template: dict[str, Any], subset: Iterable[str]) -> dict[str, set[str]]:
+def _needs(template: dict[str, Any], subset: Iterable[str]) -> dict[str, Iterable[str]]:
     """For each logical id of ``subset``: the resources of ``subset`` it needs, directly (a
     reference or DependsOn) or through resources outside ``subset``, which CloudFormation
     passes over in order too."""
@@ -402,6 +601,12 @@ def _needs(template: dict[str, Any], subset: Iterable[str]) -> dict[str, set[str
         return found[logical_id]
 
     return {logical_id: reach(logical_id) for logical_id in chosen}
+
+
+def _forget(stack: Stack, logical_id: str) -> None:
+    """The resource is no longer the stack's (deleted, or kept by a policy)."""
+    stack.resources.pop(logical_id, None)
+    stack.resource_status.pop(logical_id, None)
 
 
 def _active(template: dict[str, Any], values: dict[str, bool], block: str = "Resources") -> set[str]:

@@ -3,6 +3,11 @@
 crhelper always answers over HTTPS, so the sink serves a certificate from a
 throwaway CA (trustme); the CA file reaches crhelper's ``ssl_verify`` through
 the function's test-only SHARED_SMS_RESPONSE_CA_BUNDLE setting.
+
+``answer_problem`` checks an answer as CloudFormation does ("Custom resource response objects",
+CloudFormation User Guide): the body at most 4,096 bytes, ``Status`` SUCCESS or FAILED, a
+non-empty ``PhysicalResourceId`` of at most 1 KB, ``RequestId``, ``StackId`` and
+``LogicalResourceId`` copied from the request. CloudFormation fails the resource on a violation.
 """
 
 from __future__ import annotations
@@ -16,6 +21,37 @@ from pathlib import Path
 from typing import Any
 
 import trustme
+
+MAX_BODY_BYTES = 4096
+MAX_PHYSICAL_ID_BYTES = 1024
+ECHOED = ("RequestId", "StackId", "LogicalResourceId")
+
+
+def answer_problem(event: dict[str, Any], answer: dict[str, Any]) -> str | None:
+    """The reason CloudFormation fails a resource on ``answer`` to ``event``, or None when it takes
+    the answer. The wording is CloudFormation's stack event where one is known ("Response object is
+    too long.", "Invalid PhysicalResourceId", "Invalid Response object: 'X' is not a valid
+    ResponseStatus"); the driver's own for a body that is no JSON object and for an id not echoed."""
+    if answer.get("_bytes", 0) > MAX_BODY_BYTES:
+        return "Response object is too long."
+    if "_invalid" in answer:
+        return f"Invalid Response object: not a JSON object: {answer['_invalid'][:100]!r}"
+    if answer.get("Status") not in ("SUCCESS", "FAILED"):
+        return f"Invalid Response object: {answer.get('Status')!r} is not a valid ResponseStatus"
+    if physical_id_of(answer) is None:
+        return "Invalid PhysicalResourceId"
+    for key in ECHOED:
+        if answer.get(key) != event[key]:
+            return f"Invalid Response object: {key} {answer.get(key)!r} is not the request's {event[key]!r}"
+    return None
+
+
+def physical_id_of(answer: dict[str, Any]) -> str | None:
+    """The answer's PhysicalResourceId when it is one CloudFormation accepts (non-empty, at most 1 KB)."""
+    physical = answer.get("PhysicalResourceId")
+    if isinstance(physical, str) and physical and len(physical.encode()) <= MAX_PHYSICAL_ID_BYTES:
+        return physical
+    return None
 
 
 class HttpsSink:
@@ -71,7 +107,12 @@ def _handler_for(sink: HttpsSink) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = json.loads(raw)
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):  # stored as S3 would store it: CloudFormation refuses it later
+                body = {"_invalid": raw.decode(errors="replace")}
             body["_bytes"] = len(raw)
             status = sink.record(self.path.strip("/"), body)
             if status is None:  # a failing endpoint: the connection drops with no answer

@@ -87,7 +87,8 @@ def test_a_rollback_keeps_what_it_created_with_retain_and_deletes_retain_except_
         deploy(cloudformation, tmp_path / "create", {**created, "Fails": failing(DependsOn=sorted(created))})
     assert failed.value.logical_id == "Fails"
     assert opt_out_lists(owner) == {"kept"}
-    assert STACK not in cloudformation.stacks
+    stack = cloudformation.stacks[STACK]  # a failed create leaves the stack, empty, until it is deleted
+    assert (stack.status, stack.resources) == ("ROLLBACK_COMPLETE", {})
 
     owner.delete_opt_out_list(OptOutListName="kept")
     existing = {"Existing": opt_out_list("existing", DeletionPolicy="RetainExceptOnCreate")}
