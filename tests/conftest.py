@@ -59,14 +59,34 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsSink]:
 
 
 @pytest.fixture(scope="session")
-def function_env(emulator_server: SmsVoiceEmulator, sink: HttpsSink) -> dict[str, str]:
-    """The environment the function runs with: owner credentials, the emulator, the sink's CA."""
+def local_drivers() -> Any:
+    """The local CloudFormation drivers of the current test (``tests.fakes.cloudformation.server.LocalDrivers``):
+    the ``cloudformation`` fixtures add theirs and clear the list afterwards."""
+    from tests.fakes.cloudformation.server import LocalDrivers
+
+    return LocalDrivers()
+
+
+@pytest.fixture(scope="session")
+def cloudformation_server(local_drivers: Any) -> Iterator[Any]:
+    """A CloudFormation (DescribeStacks, ListStackResources) serving the stacks of ``local_drivers``
+    with their live status: where the function reads its own stack's status."""
+    from tests.fakes.cloudformation import CloudFormationEmulator
+
+    with CloudFormationEmulator(local_drivers) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def function_env(emulator_server: SmsVoiceEmulator, sink: HttpsSink, cloudformation_server: Any) -> dict[str, str]:
+    """The environment the function runs with: owner credentials, the emulators, the sink's CA."""
     env = {
         "AWS_ACCESS_KEY_ID": access_key_for(OWNER),
         "AWS_SECRET_ACCESS_KEY": "emulated",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator_server.url,
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": cloudformation_server.url,
         "SHARED_SMS_RESPONSE_CA_BUNDLE": str(sink.ca_file),
         "AWS_LAMBDA_FUNCTION_NAME": "SmsProducer-SharedSmsPolicyFunction",
     }

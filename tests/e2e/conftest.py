@@ -10,6 +10,7 @@ import pytest
 from botocore.config import Config
 
 from tests.conftest import client_for
+from tests.fakes.cloudformation.server import LocalDrivers
 from tests.harness.deploy import LocalCloudFormation
 from tests.harness.lambda_service import LambdaService
 
@@ -26,13 +27,20 @@ def lambdas(function_env: dict[str, str]) -> Iterator[LambdaService]:
 
 
 @pytest.fixture()
-def cloudformation(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloudFormation:
+def cloudformation(
+    lambdas: LambdaService, sink: Any, emulator: Any, local_drivers: LocalDrivers
+) -> Iterator[LocalCloudFormation]:
     """The driver at AWS's documented request rates."""
     emulator.rates.reset()
-    return local_driver(lambdas, sink, emulator)
+    yield local_driver(lambdas, sink, emulator, local_drivers)
+    local_drivers.clear()
 
 
-def local_driver(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloudFormation:
+def local_driver(
+    lambdas: LambdaService, sink: Any, emulator: Any, drivers: LocalDrivers | None = None
+) -> LocalCloudFormation:
+    """A driver wired to the function and the emulator; ``drivers``: the session CloudFormation
+    emulator's registry, which then serves this driver's stacks (to the function too)."""
     clients: dict[str, Any] = {}
     lock = threading.Lock()
 
@@ -42,7 +50,7 @@ def local_driver(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloud
                 clients[account] = client_for(account, emulator, NATIVE_RETRIES, observer=False)
             return clients[account]
 
-    return LocalCloudFormation(
+    driver = LocalCloudFormation(
         sink=sink,
         lambdas=lambdas,
         client_for=native_client,
@@ -50,3 +58,6 @@ def local_driver(lambdas: LambdaService, sink: Any, emulator: Any) -> LocalCloud
         models_lock=emulator.state.lock,
         iam=emulator.iam,
     )
+    if drivers is not None:
+        drivers.add(driver)
+    return driver

@@ -1,29 +1,36 @@
 """A read-only CloudFormation on 127.0.0.1: DescribeStacks and ListStackResources over the
-query protocol, serving the stacks a callable returns.
+query protocol, serving the stacks a callable returns, with their live StackStatus and
+ResourceStatus (``from_local_driver``, ``LocalDrivers``).
 
-Each caller sees the stacks of its own account and region, read from the SigV4 credential
-(account: the last 12 digits of the access key id, as the SMS Voice V2 emulator does; region:
-the credential scope) against each StackId ARN. Pages hold ``page_size`` items (100 by default).
+Each caller sees the stacks of its own account and region, read leniently from the SigV4
+credential (account: the last 12 digits of the access key id, whatever comes before them, as
+``ASIA1A2B3C4D111122223333`` of a function's role session; region: the credential scope) against
+each StackId ARN. Pages hold ``page_size`` items (100 by default).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.sms_voice.server import Caller, caller_of
+from tests.fakes.sms_voice.server import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 
 from .wire import QueryError, error_response, parse_request, response
 
-# (StackName, StackId, [(LogicalResourceId, ResourceType, PhysicalResourceId)])
-StackRecord = tuple[str, str, list[tuple[str, str, str]]]
+ResourceRecord = tuple[str, str, str] | tuple[str, str, str, str]
+"""(LogicalResourceId, ResourceType, PhysicalResourceId[, ResourceStatus: CREATE_COMPLETE by default])"""
+StackRecord = tuple[str, str, Sequence[ResourceRecord]] | tuple[str, str, Sequence[ResourceRecord], str]
+"""(StackName, StackId, resources[, StackStatus: CREATE_COMPLETE by default])"""
 _CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+_CREDENTIAL = re.compile(r"Credential=(?P<key>[^/]*)/\d{8}/(?P<region>[^/]+)/")
+_ACCOUNT = re.compile(r"(\d{12})$")
 
 
 class CloudFormationEmulator:
@@ -77,7 +84,7 @@ class CloudFormationEmulator:
                     f"cloudformation:{action} action",
                     status=403,
                 )
-            visible = [s for s in self.stacks() if _in(s[1], caller)]
+            visible = [record for record in self.stacks() if _in(record[1], caller)]
             if action == "DescribeStacks":
                 result = self._describe_stacks(visible, params)
             elif action == "ListStackResources":
@@ -91,24 +98,24 @@ class CloudFormationEmulator:
     def _describe_stacks(self, visible: list[StackRecord], params: dict[str, Any]) -> dict[str, Any]:
         chosen = [_find(visible, params["StackName"])] if "StackName" in params else visible
         stacks = [
-            {"StackId": stack_id, "StackName": name, "CreationTime": _CREATED, "StackStatus": "CREATE_COMPLETE"}
-            for name, stack_id, _ in chosen
+            {"StackId": record[1], "StackName": record[0], "CreationTime": _CREATED, "StackStatus": _status(record)}
+            for record in chosen
         ]
         return self._page(stacks, "Stacks", params.get("NextToken"))
 
     def _list_stack_resources(self, visible: list[StackRecord], params: dict[str, Any]) -> dict[str, Any]:
-        _, stack_id, resources = _find(visible, params["StackName"])
+        _, stack_id, resources = _find(visible, params["StackName"])[:3]
         if stack_id in self.vanishing:
             raise QueryError("ValidationError", f"Stack with id {params['StackName']} does not exist")
         summaries = [
             {
-                "LogicalResourceId": logical_id,
-                "PhysicalResourceId": physical_id,
-                "ResourceType": kind,
+                "LogicalResourceId": resource[0],
+                "PhysicalResourceId": resource[2],
+                "ResourceType": resource[1],
                 "LastUpdatedTimestamp": _CREATED,
-                "ResourceStatus": "CREATE_COMPLETE",
+                "ResourceStatus": _status(resource),
             }
-            for logical_id, kind, physical_id in resources
+            for resource in resources
         ]
         return self._page(summaries, "StackResourceSummaries", params.get("NextToken"))
 
@@ -121,11 +128,60 @@ class CloudFormationEmulator:
 
 
 def from_local_driver(driver: Any) -> Callable[[], list[StackRecord]]:
-    """The stacks a ``tests.harness.deploy.LocalCloudFormation`` has deployed, as they stand now."""
-    return lambda: [
-        (stack.name, stack.stack_id, [(lid, d.type, d.physical_id) for lid, d in stack.resources.items()])
-        for stack in driver.stacks.values()
-    ]
+    """The stacks a ``tests.harness.deploy.LocalCloudFormation`` holds, as they stand now (also
+    while an operation runs: its status, and the resources it has made so far)."""
+
+    def records() -> list[StackRecord]:
+        found: list[StackRecord] = []
+        for stack in list(driver.stacks.values()):
+            statuses = dict(stack.resource_status)
+            resources = [
+                (lid, d.type, d.physical_id, statuses.get(lid, "CREATE_COMPLETE"))
+                for lid, d in list(stack.resources.items())  # the driver's threads add and remove resources
+            ]
+            found.append((stack.name, stack.stack_id, resources, stack.status))
+        return found
+
+    return records
+
+
+class LocalDrivers:
+    """A stack source for the emulator: the stacks of every local CloudFormation driver added, as
+    they stand at each request. A session's emulator serves the current test's drivers: the
+    fixture that adds them clears the list after the test."""
+
+    def __init__(self) -> None:
+        self._drivers: list[Any] = []
+        self._lock = threading.Lock()
+
+    def add(self, driver: Any) -> None:
+        with self._lock:
+            self._drivers.append(driver)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._drivers.clear()
+
+    def __call__(self) -> list[StackRecord]:
+        with self._lock:
+            drivers = list(self._drivers)
+        return [record for driver in drivers for record in from_local_driver(driver)()]
+
+
+def caller_of(headers: Any) -> Caller:
+    """Who asks, read leniently: the account is the access key's last 12 digits (what comes before
+    them does not matter), the region the credential scope's; a request without them acts as the
+    SMS Voice V2 emulator's default account and region."""
+    credential = _CREDENTIAL.search(headers.get("Authorization") or "")
+    if credential is None:
+        return Caller(DEFAULT_ACCOUNT, DEFAULT_REGION)
+    account = _ACCOUNT.search(credential["key"])
+    return Caller(account.group(1) if account else DEFAULT_ACCOUNT, credential["region"])
+
+
+def _status(record: Sequence[Any]) -> str:
+    """The status a stack or resource record ends with (CREATE_COMPLETE when it has none)."""
+    return str(record[3]) if len(record) > 3 else "CREATE_COMPLETE"
 
 
 def _in(stack_id: str, caller: Caller) -> bool:
