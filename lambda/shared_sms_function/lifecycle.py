@@ -197,8 +197,8 @@ def converge(
         if same_statements(owner.split(live.policy).mine, ours):
             # Another writer that read before ours showed may still write without them, and its
             # write shows as late as ours did: watch that long, and merge again if ours went.
-            later = watch(client, arn, read_at - written_at, deadline)
-            if later is None or same_statements(owner.split(later.policy).mine, ours):
+            later = watch(client, arn, owner, ours, live, read_at - written_at, deadline)
+            if later is None:
                 return Live(live.policy, written.created_timestamp or live.created_timestamp), wrote
             live = later
         merges += 1
@@ -277,14 +277,23 @@ def confirm(
     )
 
 
-def watch(client: Any, arn: str, seconds: float, deadline: Deadline) -> Live | None:
-    """What the policy shows ``seconds`` from now (at most WATCH_MAX_S); None when the deadline
-    leaves no time for it and a merge after it."""
+def watch(
+    client: Any, arn: str, owner: Owner, ours: list[dict[str, Any]], seen: Live, seconds: float, deadline: Deadline
+) -> Live | None:
+    """Read again every ``seconds`` (at most WATCH_MAX_S) until a read shows nothing new:
+    another writer that read before ours showed may still write without them, and its write
+    shows as late as ours did. Returns the read that lacks ours (merge again), or None when
+    the policy stayed quiet (or the deadline leaves no time to watch and merge again)."""
     seconds = min(seconds, WATCH_MAX_S)
-    if not deadline.allows(seconds + 3 * ATTEMPT_MAX_S + RESTORE_RESERVE_S):
-        return None
-    time.sleep(seconds)
-    return get_policy(client, arn, deadline)
+    while deadline.allows(seconds + 3 * ATTEMPT_MAX_S + RESTORE_RESERVE_S):
+        time.sleep(seconds)
+        live = get_policy(client, arn, deadline)
+        if not same_statements(owner.split(live.policy).mine, ours):
+            return live
+        if equivalent(live.policy, seen.policy):
+            return None
+        seen = live  # someone else wrote meanwhile, keeping ours: watch their write too
+    return None
 
 
 # -- service calls -------------------------------------------------------------------------------
