@@ -4,6 +4,7 @@ end-to-end tests are the ones that meet the documented rates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,5 +16,8 @@ __all__ = ["cloudformation", "lambdas"]
 
 
 @pytest.fixture()
-def cloudformation(lambdas: Any, sink: Any, emulator: Any) -> LocalCloudFormation:
-    return local_driver(lambdas, sink, emulator)  # the emulator fixture starts unlimited
+def cloudformation(lambdas: Any, sink: Any, emulator: Any, local_drivers: Any) -> Iterator[LocalCloudFormation]:
+    """The emulator fixture starts unlimited; the session CloudFormation emulator serves this
+    driver's stacks (the function reads its own stack's status there)."""
+    yield local_driver(lambdas, sink, emulator, local_drivers)
+    local_drivers.clear()
