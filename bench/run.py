@@ -189,14 +189,16 @@ MISSED = {
     ),
     "service calls per Update": (
         "An Update reads the live policy first, so that statements another stack, AWS or a person added since "
-        "the Create are kept (MERGE) or refused (FAIL), and reads back after its Put to confirm its statements "
-        "survived concurrent writers (README, 'Who owns a policy'). An Update whose merge changes nothing "
-        "makes one call."
+        "the Create are kept (MERGE) or refused (FAIL), reads back after its Put to confirm its statements "
+        "survived concurrent writers, and reads once more after as long as that took, since a writer that read "
+        "before ours showed may still drop them (README, 'Who owns a policy'). An Update whose merge changes "
+        "nothing makes one call."
     ),
     "service calls per Delete": (
         "Delete removes only this resource's statements: it reads the policy to find them, writes the rest "
         "(Put, or Delete when nothing else is left) and reads back until they are gone, so a stack recreated "
-        "at once does not meet them. A blind Delete would remove statements others wrote. Fix: only a "
+        "at once does not meet them, and once more after as long as that took (a writer that read before the "
+        "Delete showed may put them back). A blind Delete would remove statements others wrote. Fix: only a "
         "conditional write in the service would allow fewer calls."
     ),
     "60 shared resources at 20 req/s": (
@@ -211,7 +213,10 @@ MISSED = {
         "urces'): about 100 bytes of the pretty-printed template, the logical id of a policy being long. With"
         "out lanes the same run measured 805 bytes (1.12x). The lanes are what lets a stack of many resources"
         " finish at AWS's documented 1 request per second (the deployment rows below); a shorter logical id w"
-        "ould cut the cost but would replace every deployed policy."
+        "ould cut the cost but would replace every deployed policy. Each policy also DependsOn the function's"
+        " grant on the policy ARNs (README, 'The function's permissions'), so that CloudFormation deletes a "
+        "removed policy before the grant that lets it; without it the cleanup Delete is denied and the "
+        "consumer keeps its access."
     ),
 }
 

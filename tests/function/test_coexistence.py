@@ -65,8 +65,9 @@ def test_merge_keeps_what_was_there_through_create_update_rollback_and_delete(
 
     created = resource.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number))
     assert created["Status"] == "SUCCESS", created["Reason"]
-    # Get, Put, one read-back: a rewritten policy is recognized at once, not waited out.
-    assert emulator.state.calls == {"GetResourcePolicy": 2, "PutResourcePolicy": 1}
+    # Get, Put, one read-back and one watching read: a rewritten policy is recognized at once,
+    # not waited out.
+    assert emulator.state.calls == {"GetResourcePolicy": 3, "PutResourcePolicy": 1}
     assert principals(attached(owner_client, number)) == principals(before) | {f"arn:aws:iam::{CONSUMER}:root"}
 
     updated = resource.update(ResourceArn=number, Policy=policy_json(CONSUMER, OTHER_CONSUMER, arn=number))
