@@ -6,7 +6,7 @@ stack's resource policies, so they name exactly the resources the stack manages,
 and fall back to one account- and region-scoped pattern per resource type
 when listing them all would break IAM's inline policy size limit.
 
-The grant on the policy ARNs is its own ``AWS::IAM::Policy``, named after what it grants,
+The grant on the policy ARNs is its own ``AWS::IAM::ManagedPolicy``, named after what it grants,
 and every policy custom resource depends on it. CloudFormation applies IAM changes in the
 update phase but deletes removed custom resources (and the old physical ids of replaced
 ones) only in the cleanup phase, after them: a grant changed in place would already have
@@ -59,9 +59,10 @@ _BY_STACK: weakref.WeakKeyDictionary[Stack, PolicyFunction] = weakref.WeakKeyDic
 # one character budget that leaves the rest of IAM's 10,240 characters for the rest;
 # over it, the type with the most characters becomes its pattern.
 MAX_LISTED_ARNS_PER_TYPE = 15
-# Two generations of the grant are on the role at once during an update (see above), within
-# IAM's 10,240 characters of inline policies per role.
-LISTED_ARN_BUDGET_CHARS = 4_400
+# The grant is a managed policy (6,144 characters each, apart from the role's 10,240 characters
+# of inline policies, so two generations during an update fit, and so does the inline policy of
+# earlier versions during the upgrade); this leaves room for its other characters.
+LISTED_ARN_BUDGET_CHARS = 5_600
 GRANTS_ID = "Grants"
 TOKEN_ARN_CHARS = 128  # a deploy-time ARN, at its longest plausible length
 POLICY_ACTIONS = (
@@ -151,7 +152,7 @@ class PolicyFunction(Construct):
             roles=[role.role_name],
             policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
         )
-        self._grants: iam.CfnPolicy | None = None  # the policy ARNs' grant, made by the first policy
+        self._grants: iam.CfnManagedPolicy | None = None  # the policy ARNs' grant, made by the first policy
         handler = Construct(self, "Handler")
         code = s3_assets.Asset(handler, "Code", path=str(function_code_dir()), exclude=ASSET_EXCLUDES, deploy_time=True)
         self.function = function = lambda_.CfnFunction(
@@ -215,13 +216,14 @@ class PolicyFunction(Construct):
         """``resource`` writes resource policies: it is deleted before the grant it was made with."""
         resource.node.add_dependency(self._grant())
 
-    def _grant(self) -> iam.CfnPolicy:
+    def _grant(self) -> iam.CfnManagedPolicy:
         """The grant on the policy ARNs, under a logical id and name that change with its content."""
         if self._grants is None:
-            self._grants = grants = iam.CfnPolicy(
+            # No name: CloudFormation makes one unique in the account for each generation.
+            self._grants = grants = iam.CfnManagedPolicy(
                 self,
                 GRANTS_ID,
-                policy_name=Lazy.string(Producer(lambda: f"sms-voice-resource-policies-{self._generation()}")),
+                description="shared-sms: the resource-policy calls on the ARNs this stack's policies manage",
                 roles=[self._role.role_name],
                 policy_document=Lazy.any(Producer(self._render_grants)),
             )

@@ -7,8 +7,9 @@ resources):
 - ``AWS::SSM::Parameter`` in the driver's own table (what ``AWS::SSM::Parameter::Value<String>``
   parameters read);
 - IAM as far as the function meets it, in the emulator's IAM model (tests/fakes/sms_voice/iam.py):
-  ``AWS::IAM::Role`` (its ARN, its inline ``Policies``), ``AWS::IAM::Policy`` and
-  ``AWS::IAM::RolePolicy`` written to the role when CloudFormation applies them and removed when
+  ``AWS::IAM::Role`` (its ARN, its inline ``Policies``), ``AWS::IAM::Policy``,
+  ``AWS::IAM::RolePolicy`` and ``AWS::IAM::ManagedPolicy`` (its ``Roles``) written to the role
+  when CloudFormation applies them and removed when
   it deletes them, and ``AWS::Lambda::Function``, whose ``Role`` the function then runs as;
 - every other type is accepted without effect, with a made-up physical id and ARN (for
   ``Fn::GetAtt ... Arn``), new on every replacement.
@@ -40,6 +41,8 @@ from .stack import Deployed, Stack, StackOperationError
 RAM_SHARE = "AWS::RAM::ResourceShare"
 SSM_PARAMETER = "AWS::SSM::Parameter"
 IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY = "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"
+IAM_MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+IAM_TYPES = (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY, IAM_MANAGED_POLICY)
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SMS_TYPES = (
     "AWS::SMSVOICE::OptOutList",
@@ -77,7 +80,9 @@ class NativeResources:
         if kind == SSM_PARAMETER:
             return self._put_parameter(stack, props.get("Name") or f"{stack.name}-{logical_id}-{_suffix()}", props)
         physical = f"{stack.name}-{logical_id}-{_suffix()}"
-        if kind in (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY, LAMBDA_FUNCTION):
+        if kind == IAM_MANAGED_POLICY:  # its physical id is its ARN
+            physical = f"arn:{partition_of(stack.region)[0]}:iam::{stack.account}:policy/{physical}"
+        if kind in (*IAM_TYPES, LAMBDA_FUNCTION):
             return self._apply_iam(stack, kind, physical, props)
         service = kind.split("::")[1].lower()
         arn = f"arn:{partition_of(stack.region)[0]}:{service}:{stack.region}:{stack.account}:{physical}"
@@ -92,7 +97,7 @@ class NativeResources:
             self._apply_share(stack, logical_id, props, old.physical_id)
         elif kind == SSM_PARAMETER:
             return self._put_parameter(stack, old.physical_id, props)
-        elif kind in (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY, LAMBDA_FUNCTION):
+        elif kind in (*IAM_TYPES, LAMBDA_FUNCTION):
             self._remove_iam(stack, old)
             return self._apply_iam(stack, kind, old.physical_id, props)
         return Deployed(kind, old.physical_id, props, old.attributes)
@@ -113,7 +118,7 @@ class NativeResources:
             with self._lock:
                 self.ssm_parameters.pop((stack.account, stack.region, deployed.physical_id), None)
             return
-        if deployed.type in (IAM_ROLE, IAM_POLICY, IAM_ROLE_POLICY):
+        if deployed.type in IAM_TYPES:
             self._remove_iam(stack, deployed)
             return
         client = self.client_for(stack.account)
@@ -199,7 +204,7 @@ class NativeResources:
                     iam.put_role_policy(arn, inline["PolicyName"], inline["PolicyDocument"])
             return Deployed(kind, name, props, attributes)
         if iam is not None:
-            for role, name, document in _role_policies(partition, stack.account, kind, props):
+            for role, name, document in _role_policies(partition, stack.account, kind, props, physical):
                 iam.put_role_policy(role, name, document)
             if kind == LAMBDA_FUNCTION and props.get("Role"):
                 iam.bind(stack.stack_id, props["Role"])
@@ -216,7 +221,9 @@ class NativeResources:
             for inline in deployed.properties.get("Policies") or []:
                 iam.delete_role_policy(arn, inline["PolicyName"])
             return
-        for role, name, _ in _role_policies(partition, stack.account, deployed.type, deployed.properties):
+        for role, name, _ in _role_policies(
+            partition, stack.account, deployed.type, deployed.properties, deployed.physical_id
+        ):
             iam.delete_role_policy(role, name)
 
     def _ram(self) -> Any:
@@ -254,15 +261,17 @@ def _at(properties: Any, path: tuple[str, ...]) -> Any:
     return properties
 
 
-def _role_policies(partition: str, account: str, kind: str, props: Any) -> list[tuple[str, str, Any]]:
-    """(role ARN, policy name, document) for each role an IAM policy resource attaches to."""
-    if kind == IAM_POLICY:
+def _role_policies(partition: str, account: str, kind: str, props: Any, physical: str) -> list[tuple[str, str, Any]]:
+    """(role ARN, policy name, document) for each role an IAM policy resource attaches to (a
+    managed policy under its ARN)."""
+    if kind in (IAM_POLICY, IAM_MANAGED_POLICY):
         roles = props.get("Roles") or []
     elif kind == IAM_ROLE_POLICY:
         roles = [props["RoleName"]]
     else:
         return []
-    return [(role_arn(partition, account, role), props["PolicyName"], props["PolicyDocument"]) for role in roles]
+    name = physical if kind == IAM_MANAGED_POLICY else props["PolicyName"]
+    return [(role_arn(partition, account, role), name, props["PolicyDocument"]) for role in roles]
 
 
 def _suffix() -> str:
