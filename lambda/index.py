@@ -28,7 +28,7 @@ try:
     )
     from shared_sms_function.errors import PolicyError
     from shared_sms_function.ownership import Owner
-    from shared_sms_function.properties import PolicyProperties, envelope_problem
+    from shared_sms_function.properties import PolicyProperties, envelope_problem, is_sms_voice_arn
 
     CLIENT = sms_voice_client(os.environ.get("AWS_REGION"))
 except Exception as error:  # a cold-start failure must still answer FAILED
@@ -154,8 +154,15 @@ def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
         return  # a check changes nothing, so deleting it undoes nothing
     deadline = _deadline(context)
-    outcome = lifecycle.delete_policy(CLIENT, event["PhysicalResourceId"], _owner(event), deadline)
-    logger.info({"message": outcome, "resourceArn": event["PhysicalResourceId"]})
+    arn = event["PhysicalResourceId"]
+    if not is_sms_voice_arn(arn):
+        # Not the ARN we answer: CloudFormation made the id itself, for a Create that failed
+        # before answering, or one it cancelled while it still ran (another resource failed).
+        # What that Create wrote, or is writing, is ours on ResourceArn: remove it there.
+        declared = (event.get("ResourceProperties") or {}).get("ResourceArn")
+        arn = declared if isinstance(declared, str) and is_sms_voice_arn(declared) else arn
+    outcome = lifecycle.delete_policy(CLIENT, arn, _owner(event), deadline)
+    logger.info({"message": outcome, "resourceArn": arn})
 
 
 def handler(event: Any, context: Any) -> None:

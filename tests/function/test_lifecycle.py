@@ -156,6 +156,18 @@ def test_delete_after_failed_create_makes_no_call(resource: CustomResource, emul
     assert sum(emulator.state.calls.values()) == 0
 
 
+def test_a_delete_under_cloudformations_own_id_removes_what_the_create_wrote(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    """When another resource fails, CloudFormation cancels a Create still running and sends its
+    Delete with an id of its own making (review of issue 20, H1): the grant must not stay."""
+    properties = {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
+    assert resource.create(**properties)["Status"] == "SUCCESS"
+    delete = resource.event("Delete", properties, PhysicalResourceId="SmsShares-SharedSmsPolicy-1A2B3C4D5E6F")
+    assert resource.send(delete)["Status"] == "SUCCESS"
+    assert attached(owner_client, phone_number_arn) is None
+
+
 def test_delete_leaves_policy_another_stack_replaced(
     resource: CustomResource, function: Any, sink: Any, owner_client: Any, phone_number_arn: str
 ) -> None:
