@@ -94,7 +94,8 @@ def _check(event: dict[str, Any], context: Any) -> str:
 
 
 def _rolling_back(event: dict[str, Any], deadline: lifecycle.Deadline) -> bool:
-    """Whether this Update is a rollback (stack_status.py); asked only where it changes the answer."""
+    """Whether the stack is rolling back (stack_status.py): an Update then is the rollback's, and a
+    Create was overtaken by it. Asked only where it changes the answer."""
     global STACKS
     if STACKS is None:
         STACKS = cloudformation_client(os.environ.get("AWS_REGION"))
@@ -129,7 +130,14 @@ def create(event: dict[str, Any], context: Any) -> str:
     props = _properties(event)
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
-    return _answer(lifecycle.create_policy(CLIENT, props, _owner(event), _deadline(context)))
+    deadline = _deadline(context)
+    applied = lifecycle.create_policy(CLIENT, props, _owner(event), deadline)
+    if _rolling_back(event, deadline):
+        # Another resource failed while this one ran: CloudFormation may have cancelled this Create
+        # and sent its Delete already, which found nothing yet. A grant must not outlive that.
+        lifecycle.remove_statements(CLIENT, props.resource_arn, _owner(event), deadline, restore=False)
+        raise PolicyError("the stack is rolling back: this resource's statements were removed again")
+    return _answer(applied)
 
 
 @helper.update

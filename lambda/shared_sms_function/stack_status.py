@@ -4,9 +4,13 @@ A rollback Update carries the old properties and cannot be told from a forward u
 event alone (DOMAIN.md, "Custom resources"). It matters only where an Update would fail for
 a condition that trying again cannot change (a released resource, an ARN no longer shared):
 a forward update must fail on it, a rollback must not, or the stack is left in
-UPDATE_ROLLBACK_FAILED. So this is asked only on that path, with one ``DescribeStacks`` on the
+UPDATE_ROLLBACK_FAILED. So this is asked on that path, with one ``DescribeStacks`` on the
 function's own stack (the role may call nothing else of CloudFormation). When CloudFormation
 cannot be read, the Update is treated as a forward one: it fails, as it did before.
+
+A Create asks too, after writing: when another resource failed meanwhile, CloudFormation may
+have cancelled the running Create and sent its Delete already (with an id of its own), so the
+Create removes what it wrote.
 """
 
 from __future__ import annotations

@@ -4,12 +4,14 @@ with answers received on the HTTPS sink."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from tests.conftest import CONSUMER, attached
+from tests.conftest import CONSUMER, OWNER, REGION, attached
 from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
+from tests.harness.stack import Stack
 
 OTHER_CONSUMER = "777788889999"
 
@@ -312,3 +314,19 @@ def test_fails_fast_with_the_services_code_and_reason(
     assert answer["Status"] == "FAILED"
     assert "ValidationException (RESOURCE_NOT_ACCESSIBLE)" in answer["Reason"] and arn in answer["Reason"]
     assert emulator.call_count("GetResourcePolicy") == 1  # not retried
+
+
+def test_a_create_overtaken_by_a_rollback_leaves_nothing(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, local_drivers: Any
+) -> None:
+    """Another resource failed while this Create ran: CloudFormation cancels it and sends its
+    Delete at once, which may find nothing yet (review of issue 20, H1). The Create reads its
+    stack's status after writing and removes what it wrote."""
+    stack = Stack("SmsProducer", OWNER, REGION, resource.stack_id, status="UPDATE_ROLLBACK_IN_PROGRESS")
+    local_drivers.add(SimpleNamespace(stacks={stack.name: stack}))
+    try:
+        answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    finally:
+        local_drivers.clear()
+    assert answer["Status"] == "FAILED" and "rolling back" in answer["Reason"]
+    assert attached(owner_client, phone_number_arn) is None
