@@ -30,6 +30,7 @@ from aws_cdk import (
     Acknowledgment,
     ArnFormat,
     CfnResource,
+    Fn,
     Lazy,
     RemovalPolicy,
     Stack,
@@ -64,6 +65,11 @@ MAX_LISTED_ARNS_PER_TYPE = 15
 # earlier versions during the upgrade); this leaves room for its other characters.
 LISTED_ARN_BUDGET_CHARS = 5_600
 GRANTS_ID = "Grants"
+# An ARN known only at deploy time (a parameter, SSM, a resource of the app) gets a grant of its
+# own whose name carries the ARN's value: a new value replaces it, so the old value keeps its
+# permission until the cleanup phase. Up to this many (inline, two generations of each within
+# IAM's 10,240 characters); more are listed in the shared grant, whose update is in place.
+MAX_DEPLOY_TIME_GRANTS = 15
 TOKEN_ARN_CHARS = 128  # a deploy-time ARN, at its longest plausible length
 POLICY_ACTIONS = (
     "sms-voice:PutResourcePolicy",
@@ -153,6 +159,7 @@ class PolicyFunction(Construct):
             policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
         )
         self._grants: iam.CfnManagedPolicy | None = None  # the policy ARNs' grant, made by the first policy
+        self._deploy_time_grants: dict[str, iam.CfnRolePolicy] = {}  # by ARN key
         handler = Construct(self, "Handler")
         code = s3_assets.Asset(handler, "Code", path=str(function_code_dir()), exclude=ASSET_EXCLUDES, deploy_time=True)
         self.function = function = lambda_.CfnFunction(
@@ -212,9 +219,24 @@ class PolicyFunction(Construct):
             self._lane_ends.append(resource)
         self._queued += 1
 
-    def guard(self, resource: CfnResource) -> None:
-        """``resource`` writes resource policies: it is deleted before the grant it was made with."""
-        resource.node.add_dependency(self._grant())
+    def guard(self, resource: CfnResource, arn: str) -> None:
+        """``resource`` writes ``arn``'s policy: it is deleted before the grant it was made with."""
+        resource.node.add_dependency(self._deploy_time_grants.get(self.arn_key(arn)) or self._grant())
+
+    def _grant_deploy_time(self, resource_type: SmsResourceType, key: str, arn: str) -> None:
+        """A grant of its own for a deploy-time ARN, named after the ARN's value (a create-only
+        property of ``AWS::IAM::RolePolicy``): another value replaces it."""
+        parts = Fn.split("/", arn)
+        ident = [Fn.select(1, parts)] + ([".", Fn.select(2, parts)] if resource_type.name == "sender-id" else [])
+        digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+        statement = {"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": arn}
+        self._deploy_time_grants[key] = iam.CfnRolePolicy(
+            self,
+            f"DeployTimeGrant{digest}",
+            role_name=self._role.role_name,
+            policy_name=Fn.join("", [f"shared-sms-{resource_type.name}-{digest}-", *ident]),
+            policy_document={"Version": "2012-10-17", "Statement": [statement]},
+        )
 
     def _grant(self) -> iam.CfnManagedPolicy:
         """The grant on the policy ARNs, under a logical id and name that change with its content."""
@@ -257,8 +279,11 @@ class PolicyFunction(Construct):
             )
         self._policies[key] = policy
         self._problems.append(problems)
-        self._grant()
-        self._list(resource_type, key, arn)
+        if is_unresolved(arn) and len(self._deploy_time_grants) < MAX_DEPLOY_TIME_GRANTS:
+            self._grant_deploy_time(resource_type, key, arn)
+        else:
+            self._grant()
+            self._list(resource_type, key, arn)
 
     def _list(self, resource_type: SmsResourceType, key: str, arn: str) -> None:
         """Add ``arn`` to the role's policy, or fold lists into patterns to stay within budget."""

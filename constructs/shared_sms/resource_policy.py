@@ -112,7 +112,7 @@ class ResourcePolicy(Construct):
             properties["OnExistingPolicy"] = self.on_existing_policy.value
         self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
         function.enqueue(self._resource)
-        function.guard(self._resource)
+        function.guard(self._resource, resource.resource_arn)
         if removal_policy is not None:
             self._resource.apply_removal_policy(removal_policy)
 

@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from shared_sms import OptOutList, PhoneNumber, Pool
-from shared_sms.policy_function import MAX_LISTED_ARNS_PER_TYPE
+from shared_sms.policy_function import MAX_DEPLOY_TIME_GRANTS, MAX_LISTED_ARNS_PER_TYPE
 from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OWNER, REGION, new_stack
 
 IAM_INLINE_POLICY_LIMIT = 10_240  # all of a role's inline policies together
@@ -79,8 +79,15 @@ def test_function_role_allows_only_policy_calls_on_managed_arns() -> None:
         "sms-voice:GetResourcePolicy",
         "sms-voice:PutResourcePolicy",
     ]
-    assert statement["Resource"][0] == NUMBER_ARN
-    assert statement["Resource"][1]["Fn::GetAtt"][1] == "Arn"
+    assert statement["Resource"] == [NUMBER_ARN]
+    # The opt-out list's ARN is known at deploy time: a grant of its own, named after its value.
+    ((grant_id, grant),) = template.find_resources("AWS::IAM::RolePolicy").items()
+    (own,) = grant["Properties"]["PolicyDocument"]["Statement"]
+    assert own["Resource"]["Fn::GetAtt"][1] == "Arn" and sorted(own["Action"]) == sorted(statement["Action"])
+    name = json.dumps(grant["Properties"]["PolicyName"])
+    assert '"Fn::Split"' in name and '"Arn"' in name, "another value, another name: a replacement"
+    waits = [p.get("DependsOn", []) for p in template.find_resources("Custom::SmsResourcePolicy").values()]
+    assert sorted(grant_id in w for w in waits) == [False, True]
     rendered = json.dumps(template.to_json())
     assert '"Resource": "*"' not in rendered and '"Action": "*"' not in rendered
     template.resource_count_is("AWS::IAM::ManagedPolicy", 1)  # the grant
@@ -221,3 +228,22 @@ def test_tags_and_aspects_reach_the_function_and_its_log_group() -> None:
     tag = Match.array_with([{"Key": "CostCenter", "Value": "1234"}])
     template.has_resource_properties("AWS::Lambda::Function", {"Tags": tag, "TracingConfig": {"Mode": "Active"}})
     template.has_resource_properties("AWS::Logs::LogGroup", {"Tags": tag, "RetentionInDays": 30})
+
+
+def test_deploy_time_arns_get_grants_of_their_own_up_to_a_limit_within_iam_limits() -> None:
+    stack = new_stack()
+    consumer = iam.AccountPrincipal(CONSUMER)
+    for index in range(MAX_DEPLOY_TIME_GRANTS + 3):
+        arn = cdk.CfnParameter(stack, f"Arn{index}", type="String").value_as_string
+        OptOutList.from_opt_out_list_arn(stack, f"List{index}", arn, owned=True).share_with(consumer)
+    template = Template.from_stack(stack)
+
+    template.resource_count_is("AWS::IAM::RolePolicy", MAX_DEPLOY_TIME_GRANTS)
+    assert len(_sms_statement(template)["Resource"]) == 3, "the rest are listed in the shared grant"
+    documents = [
+        p["Properties"]["PolicyDocument"]
+        for kind in ("AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::IAM::RolePolicy")  # two generations
+        for p in template.find_resources(kind).values()
+    ]
+    resolved = json.dumps(documents, separators=(",", ":")).replace('{"Ref":"Arn', "x" * 100)
+    assert len(resolved) < IAM_INLINE_POLICY_LIMIT

@@ -74,3 +74,26 @@ def test_a_failed_deployment_that_added_a_share_takes_it_back(
     assert not grants_consumer(owner, e), "the rollback's cleanup removed the share the failed update added"
     assert grants_consumer(owner, b)
     assert NEW_CONSUMER in str(attached(owner, f)) and not grants_consumer(owner, f)
+
+
+@pytest.mark.parametrize("source", ["parameter", "ssm"])
+def test_a_deploy_time_arn_given_another_value_leaves_nothing_on_the_old_number(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path, source: str
+) -> None:
+    """The template stays the same, the ARN's value changes: the grant named after the value is
+    replaced, so the old value's grant lasts until the cleanup Delete of the old ARN."""
+    owner = client_for(OWNER, emulator)
+    a, b = new_phone_number(owner), new_phone_number(owner)
+    context = {"ownerAccount": OWNER, "consumerAccount": CONSUMER, "region": REGION}
+    if source == "ssm":
+        context["ssm"] = "yes"
+    app = cdk_synth(tmp_path / "app", app=APP.parent / "parameter_app.py", **context)
+    for arn in (a, b):
+        if source == "ssm":
+            cloudformation.ssm_parameters[(OWNER, REGION, "/sms/number-arn")] = arn
+            cloudformation.deploy(app, "SmsParam")
+        else:
+            cloudformation.deploy(app, "SmsParam", parameters={"NumberArn": arn})
+
+    assert_clean_operation(cloudformation, emulator)
+    assert not grants_consumer(owner, a) and grants_consumer(owner, b)
