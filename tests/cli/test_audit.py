@@ -143,6 +143,7 @@ def test_statements_the_function_wrote_name_their_stack_and_logical_id(
     unrelated = f"arn:aws:cloudformation:{REGION}:{OWNER}:stack/Unrelated/0000"
     cfn.stacks = lambda: [*from_local_driver(driver)(), ("Unrelated", unrelated, [("Queue", "AWS::SQS::Queue", "q")])]
     cfn.page_size = 1  # every stack and every resource on its own page
+    cfn.requests.clear()  # the deployments' own (the function reads its stack's status): not the CLI's
 
     status, rows, err = _rows(run)
 

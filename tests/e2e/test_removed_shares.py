@@ -10,6 +10,8 @@ that lost an ARN before the cleanup Delete would leave the consumer's statement 
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +99,45 @@ def test_a_deploy_time_arn_given_another_value_leaves_nothing_on_the_old_number(
 
     assert_clean_operation(cloudformation, emulator)
     assert not grants_consumer(owner, a) and grants_consumer(owner, b)
+
+
+def test_two_stacks_sharing_one_number_a_moment_apart_under_read_lag_both_keep_their_grant(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    """Two stacks share one number (a platform and a marketing stack) and deploy 0.8 s apart
+    while the service shows writes 3 s late: the second reads before the first's write shows
+    (review B4). Each answers only once its statement stayed."""
+    owner = client_for(OWNER, emulator)
+    number = new_phone_number(owner)
+    apps = {
+        name: cdk_synth(
+            tmp_path / name,
+            app=APP,
+            ownerAccount=OWNER,
+            consumerAccount=consumer,
+            region=REGION,
+            stackName=name,
+            arns=number,
+        )
+        for name, consumer in (("SmsPlatform", CONSUMER), ("SmsMarketing", NEW_CONSUMER))
+    }
+    emulator.faults.visibility_delay_s = 3.0
+    errors: list[BaseException] = []
+
+    def deploy(name: str) -> None:
+        try:
+            cloudformation.deploy(apps[name], name)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=deploy, args=(name,)) for name in apps]
+    threads[0].start()
+    time.sleep(0.8)
+    threads[1].start()
+    for thread in threads:
+        thread.join(timeout=600)
+
+    assert not errors
+    time.sleep(3.5)  # every write shows
+    policy = str(attached(owner, number))
+    assert CONSUMER in policy and NEW_CONSUMER in policy

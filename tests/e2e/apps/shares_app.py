@@ -1,6 +1,6 @@
 """A producer app whose shares come and go between deployments (issue 20's lifecycle paths).
 
-Context: ownerAccount, consumerAccount, region, and
+Context: ownerAccount, consumerAccount, region, stackName (default SmsShares), and
   arns       comma-separated phone-number ARNs, each imported and shared with consumerAccount
              (each policy at the ARN-derived default path: removing one keeps the others' ids)
   fixedArn   optional: one more number, shared through a policy with the fixed id "Main"
@@ -18,7 +18,11 @@ from shared_sms import PhoneNumber, ResourcePolicy
 
 app = cdk.App()
 context = app.node.try_get_context
-stack = cdk.Stack(app, "SmsShares", env=cdk.Environment(account=context("ownerAccount"), region=context("region")))
+stack = cdk.Stack(
+    app,
+    context("stackName") or "SmsShares",
+    env=cdk.Environment(account=context("ownerAccount"), region=context("region")),
+)
 consumer = iam.AccountPrincipal(context("consumerAccount"))
 for index, arn in enumerate(a for a in (context("arns") or "").split(",") if a):
     PhoneNumber.from_phone_number_arn(stack, f"Number{index}", arn).share_with(consumer)
