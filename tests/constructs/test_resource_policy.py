@@ -363,4 +363,3 @@ def test_statements_added_after_a_share_are_rendered_too() -> None:
     principals = [json.dumps(s["Principal"]) for s in policy["Policy"]["Statement"]]
     assert len(principals) == 3
     assert CONSUMER in principals[0] and "sns.amazonaws.com" in principals[1] and "777788889999" in principals[2]
-
