@@ -106,11 +106,12 @@ def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: 
     ours = owner.stamp(statements_of(props.policy))
     version = str(props.policy.get("Version") or VERSION)
     live, _ = converge(client, props.resource_arn, owner, ours, props.on_existing_policy, deadline, version)
-    return Applied(props.resource_arn, live.created_timestamp, policy_sha256(props, owner))
+    return Applied(props.resource_arn, live.created_timestamp, sha256_of({"Version": version, "Statement": ours}))
 
 
 def policy_sha256(props: PolicyProperties, owner: Owner) -> str:
-    """The ``PolicySha256`` attribute: of this resource's statements as written."""
+    """The ``PolicySha256`` attribute without writing (a rollback with nothing to restore):
+    as ``create_policy`` computes it."""
     version = str(props.policy.get("Version") or VERSION)
     return sha256_of({"Version": version, "Statement": owner.stamp(statements_of(props.policy))})
 
