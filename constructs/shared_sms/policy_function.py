@@ -239,7 +239,7 @@ class PolicyFunction(Construct):
         )
 
     def _grant(self) -> iam.CfnManagedPolicy:
-        """The grant on the policy ARNs, under a logical id and name that change with its content."""
+        """The grant on the policy ARNs, under a logical id that changes with its content."""
         if self._grants is None:
             # No name: CloudFormation makes one unique in the account for each generation.
             self._grants = grants = iam.CfnManagedPolicy(

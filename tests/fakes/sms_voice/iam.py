@@ -10,7 +10,7 @@ which only ever denies more). Keys bound to no role are the account itself and m
 anything, as before this model existed.
 
 The driver writes the role's policies as CloudFormation applies ``AWS::IAM::Policy``,
-``AWS::IAM::RolePolicy`` and a role's inline ``Policies``: in the update phase, and deletes
+``AWS::IAM::RolePolicy``, ``AWS::IAM::ManagedPolicy`` and a role's inline ``Policies``: in the update phase, and deletes
 removed ones in the cleanup phase. A change reaches callers after ``propagation_delay_s``
 (IAM is eventually consistent; 0 by default: the order of CloudFormation's phases, not the
 delay, is what the tests are about).
