@@ -34,3 +34,10 @@ test: lint
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cache dist
+
+# The API reference from the docstrings (pdoc), into a gitignored folder; not part of make test
+# (tests/test_docs.py runs the same generator into a temporary folder).
+API_DOCS ?= build/docs/api
+.PHONY: docs
+docs: install
+	python tools/build_api_docs.py $(API_DOCS)

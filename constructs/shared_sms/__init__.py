@@ -7,6 +7,7 @@ needs no CDK) starts without importing aws-cdk-lib and its Node.js runtime.
 from __future__ import annotations
 
 import importlib
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
@@ -49,6 +50,24 @@ if TYPE_CHECKING:
     from .resource_share import ResourceShare
     from .sender_id import SenderId, SenderIdBase
     from .shared_check import SharedResourceCheck
+
+
+def _version() -> str:
+    """The installed distribution's version; from a source tree never installed, its pyproject.toml's."""
+    try:
+        return _metadata.version("shared-sms")
+    except _metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        try:
+            pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+            return str(pyproject["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+__version__ = _version()
 
 
 def __getattr__(name: str) -> Any:
