@@ -356,7 +356,9 @@ def _target(client: Any, kind: str) -> str:
         return str(client.request_sender_id(SenderId="EXAMPLECO", IsoCountryCode="GB")["SenderIdArn"])
     number = new_phone_number(client)
     if kind == "pool":
-        return str(client.create_pool(OriginationIdentity=number, MessageType="TRANSACTIONAL")["PoolArn"])
+        # IsoCountryCode: required by the floor's botocore (tests/versions), optional in newer ones.
+        pool = client.create_pool(OriginationIdentity=number, IsoCountryCode="US", MessageType="TRANSACTIONAL")
+        return str(pool["PoolArn"])
     return number
 
 

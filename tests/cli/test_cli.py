@@ -33,7 +33,10 @@ def _as(monkeypatch: pytest.MonkeyPatch, emulator: Any, account: str) -> None:
 @pytest.fixture()
 def shared_estate(owner_client: Any, phone_number_arn: str, opt_out_list_arn: str) -> set[str]:
     """The owner shares a pool, a number and an opt-out list; a second number stays private."""
-    pool = owner_client.create_pool(OriginationIdentity=phone_number_arn, MessageType="TRANSACTIONAL")["PoolArn"]
+    # IsoCountryCode: required by the floor's botocore (tests/versions), optional in newer ones.
+    pool = owner_client.create_pool(
+        OriginationIdentity=phone_number_arn, IsoCountryCode="US", MessageType="TRANSACTIONAL"
+    )["PoolArn"]
     new_phone_number(owner_client)  # stays private
     for arn in (pool, phone_number_arn, opt_out_list_arn):
         share(owner_client, arn)
