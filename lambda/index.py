@@ -100,7 +100,7 @@ def _rolling_back(event: dict[str, Any], deadline: lifecycle.Deadline) -> bool:
     if STACKS is None:
         STACKS = cloudformation_client(os.environ.get("AWS_REGION"))
     with bounded_by(deadline.allows):
-        return stack_status.rolling_back(STACKS, event["StackId"])
+        return stack_status.rolling_back(STACKS, event["StackId"], deadline.allows)
 
 
 def _shared_data(arn: str, consumer: str, deadline: lifecycle.Deadline) -> dict[str, str]:

@@ -68,12 +68,13 @@ def local_drivers() -> Any:
 
 
 @pytest.fixture(scope="session")
-def cloudformation_server(local_drivers: Any) -> Iterator[Any]:
+def cloudformation_server(local_drivers: Any, emulator_server: SmsVoiceEmulator) -> Iterator[Any]:
     """A CloudFormation (DescribeStacks, ListStackResources) serving the stacks of ``local_drivers``
-    with their live status: where the function reads its own stack's status."""
+    with their live status: where the function reads its own stack's status, authorized by the
+    role's policies as the SMS Voice V2 emulator authorizes it (one IAM)."""
     from tests.fakes.cloudformation import CloudFormationEmulator
 
-    with CloudFormationEmulator(local_drivers) as server:
+    with CloudFormationEmulator(local_drivers, iam=emulator_server.iam) as server:
         yield server
 
 

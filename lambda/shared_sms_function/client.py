@@ -13,15 +13,20 @@ throttled read (or one the service failed with a 5xx) is tried again after a jit
 pause of at most ``THROTTLE_RETRY_MAX_S``, for as long as the invocation's deadline allows
 (``bounded_by``). botocore's backoff grows to 20 s, and a bucket that refills one token a
 second then sits idle while the callers sleep (bench/run.py measures the wall time against
-the rate's floor). Writes are not retried that way: a Put retried long after its read would
-overwrite what another writer put meanwhile, so ``lifecycle.converge`` reads again and
-merges before it writes again (``WRITES``). The pause is a handler of botocore's own
-``needs-retry`` event, so paginators and every read get it.
+the rate's floor). The pause is a handler of botocore's own ``needs-retry`` event, so
+paginators and every read get it.
+
+Writes are sent once, by a twin client whose botocore config allows one attempt
+(``writer_for``): a Put re-sent after a throttle, even botocore's own second try a second
+later, carries what was read before the first try and drops whatever another writer put
+meanwhile (there is no conditional Put). ``lifecycle.converge`` reads again and merges
+before it writes again.
 """
 
 from __future__ import annotations
 
 import random
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,6 +56,9 @@ RETRY_CONFIG = Config(
     read_timeout=READ_TIMEOUT_S,
     user_agent_extra="shared-sms",
 )
+# A write's one attempt: see the module docstring.
+WRITE_ONCE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
+_WRITERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _ALLOWS: ContextVar[Callable[[float], bool] | None] = ContextVar("shared_sms_allows", default=None)
 
 
@@ -91,18 +99,30 @@ def is_transient(code: str, status: int) -> bool:
 
 
 def sms_voice_client(region_name: str | None = None, config: Config | None = None, **client_args: Any) -> Any:
-    """A client that has the resource-policy operations and Owner, whatever botocore is installed."""
+    """A client that has the resource-policy operations and Owner, whatever botocore is installed;
+    its writes go through ``writer_for(client)``."""
     session = botocore.session.get_session()
     loader = session.get_component("data_loader")
     loader.search_paths.insert(0, str(MODEL_DIR))
-    client = boto3.Session(botocore_session=session).client(
-        SERVICE, region_name=region_name, config=RETRY_CONFIG.merge(config) if config else RETRY_CONFIG, **client_args
+    boto3_session = boto3.Session(botocore_session=session)
+    config = RETRY_CONFIG.merge(config) if config else RETRY_CONFIG
+    client = boto3_session.client(SERVICE, region_name=region_name, config=config, **client_args)
+    writer = boto3_session.client(
+        SERVICE, region_name=region_name, config=config.merge(WRITE_ONCE_CONFIG), **client_args
     )
+    writer.meta.events.register("before-send", _refuse_late_tries)
+    _WRITERS[client] = writer
     client.meta.events.register("before-send", _refuse_late_tries)
     # Registered after botocore's retry handler: the first delay given wins, so this one
     # only answers once botocore's own attempts are spent.
     client.meta.events.register(f"needs-retry.{client.meta.service_model.service_id.hyphenize()}", _retry_throttles)
     return client
+
+
+def writer_for(client: Any) -> Any:
+    """The twin of ``client`` that sends each write once (a client not made by
+    ``sms_voice_client`` is its own writer, with its own retries)."""
+    return _WRITERS.get(client, client)
 
 
 def cloudformation_client(region_name: str | None = None, **client_args: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .client import ATTEMPT_MAX_S, THROTTLE_RETRY_MAX_S, OutOfTimeError, bounded_by, is_transient
+from .client import ATTEMPT_MAX_S, THROTTLE_RETRY_MAX_S, OutOfTimeError, bounded_by, is_transient, writer_for
 from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
 from .errors import MAX_REASON, PolicyError, describe_client_error, error_code
 from .ownership import Owner, Split
@@ -167,18 +167,23 @@ def converge(
     read_at = time.monotonic()
     live = get_policy(client, arn, deadline)
     wrote = False
-    merges = 0
+    merges = denials = 0
     while merges < MAX_MERGES:
         target = merge(live.policy, ours, owner, mode, arn, version)
         if equivalent(target, live.policy):
             return live, wrote
         try:
             written = write(client, arn, target, deadline)
-        except BusyError:
-            # The write was throttled past botocore's tries: what was read is getting old, and
-            # a Put of it could drop what another writer put meanwhile. Read again, merge again.
-            logger.info({"message": "write throttled: reading again before the next try", "arn": arn})
-            time.sleep(random.uniform(0, THROTTLE_RETRY_MAX_S))
+        except BusyError as busy:
+            # The write did not go through (it is sent once: client.writer_for). What was read is
+            # getting old, and a Put of it could drop what another writer put meanwhile: pause,
+            # read again, merge again.
+            pause = busy.pause(denials)
+            if pause is None or not deadline.allows(pause):
+                raise busy.final() from None
+            denials += isinstance(busy, WriteDeniedError)
+            logger.info({"message": f"{busy}: reading again before the next try", "arn": arn})
+            time.sleep(pause)
             read_at = time.monotonic()
             live = get_policy(client, arn, deadline)
             continue
@@ -245,7 +250,30 @@ def merge(
 
 
 class BusyError(PolicyError):
-    """A write the service kept throttling (or failing with a 5xx) through botocore's tries."""
+    """A write that did not go through and may be tried again after reading again: the service
+    throttled it or failed (5xx), or no answer came."""
+
+    def pause(self, denials: int) -> float | None:
+        """How long to wait before reading again (None: give up)."""
+        return random.uniform(0, THROTTLE_RETRY_MAX_S)
+
+    def final(self) -> PolicyError:
+        """What the event fails with when no more tries are left."""
+        return self
+
+
+class WriteDeniedError(BusyError):
+    """IAM denied a write: a role policy changed in the same deployment takes seconds to apply."""
+
+    def __init__(self, described: PolicyError) -> None:
+        super().__init__(f"access denied, IAM may still be applying a change ({described})")
+        self.described = described
+
+    def pause(self, denials: int) -> float | None:
+        return ACCESS_DENIED_DELAYS[denials] if denials < len(ACCESS_DENIED_DELAYS) else None
+
+    def final(self) -> PolicyError:
+        return self.described
 
 
 class NotConfirmedError(PolicyError):
@@ -320,29 +348,32 @@ def get_policy(client: Any, arn: str, deadline: Deadline) -> Live:
 
 
 def write(client: Any, arn: str, policy: dict[str, Any] | None, deadline: Deadline) -> Live:
-    """Put ``policy``, or delete the policy when it is None."""
+    """Put ``policy``, or delete the policy when it is None; sent once (BusyError: read again first)."""
+    writer = writer_for(client)
     if policy is None:
         deadline.check(f"delete the policy on {arn}")
         try:
-            call(client.delete_resource_policy, deadline, ResourceArn=arn)
+            call(writer.delete_resource_policy, deadline, resend=False, ResourceArn=arn)
         except ClientError as error:
             if error_code(error) != "ResourceNotFoundException":
                 raise _write_error("DeleteResourcePolicy", arn, error) from None
         return Live(None)
     deadline.check(f"put the policy on {arn}")
     try:
-        response = call(client.put_resource_policy, deadline, ResourceArn=arn, Policy=canonical(policy))
+        response = call(writer.put_resource_policy, deadline, resend=False, ResourceArn=arn, Policy=canonical(policy))
     except ClientError as error:
         raise _write_error("PutResourcePolicy", arn, error) from None
     return Live(policy, _timestamp(response.get("CreatedTimestamp")))
 
 
-def call(operation: Callable[..., Any], deadline: Deadline, **parameters: Any) -> Any:
+def call(operation: Callable[..., Any], deadline: Deadline, resend: bool = True, **parameters: Any) -> Any:
     """One service call, its tries bounded by the deadline (client.bounded_by). An AccessDenied
     from IAM (no Reason: not an account state such as ACCOUNT_DISABLED) is tried again for a
-    while: a role policy changed in the same deployment takes seconds to apply."""
+    while: a role policy changed in the same deployment takes seconds to apply. ``resend=False``
+    (a write): never sent again here; a failure the caller may try again after reading again is
+    a BusyError."""
     name = operation.__name__
-    for delay in (*ACCESS_DENIED_DELAYS, None):
+    for delay in (*ACCESS_DENIED_DELAYS, None) if resend else (None,):
         try:
             with bounded_by(deadline.allows):
                 return operation(**parameters)
@@ -355,7 +386,10 @@ def call(operation: Callable[..., Any], deadline: Deadline, **parameters: Any) -
             logger.warning({"message": "access denied; IAM may still be applying a change: trying again"})
             time.sleep(delay)
         except BotoCoreError as error:  # timeouts and connection errors, after botocore's retries
-            raise PolicyError(f"{name} got no answer from sms-voice ({type(error).__name__}): retry") from None
+            message = f"{name} got no answer from sms-voice ({type(error).__name__})"
+            if not resend:  # a write that got no answer may or may not have landed: read again to know
+                raise BusyError(message) from None
+            raise PolicyError(f"{message}: retry") from None
     raise AssertionError("unreachable")
 
 
@@ -363,8 +397,11 @@ def call(operation: Callable[..., Any], deadline: Deadline, **parameters: Any) -
 def _write_error(operation: str, arn: str, error: ClientError) -> PolicyError:
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     if is_transient(error_code(error), status):
-        return BusyError(f"{operation} on {arn} was throttled (or failed) through every try: retry")
-    return describe_client_error(operation, arn, error)
+        return BusyError(f"{operation} on {arn} was throttled (or failed, HTTP {status}): retry")
+    described = describe_client_error(operation, arn, error)
+    if error_code(error) == "AccessDeniedException" and not error.response.get("Reason"):
+        return WriteDeniedError(described)
+    return described
 
 
 def _restore(client: Any, arn: str, before: dict[str, Any] | None, deadline: Deadline) -> None:

@@ -16,24 +16,43 @@ Create removes what it wrote.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .client import OutOfTimeError
+from .client import ATTEMPT_MAX_S, OutOfTimeError
+from .errors import error_code
+from .lifecycle import ACCESS_DENIED_DELAYS
 
 logger = logging.getLogger(__name__)
 
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
+ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})  # CloudFormation's query protocol: the first
 
 
-def rolling_back(client: Any, stack_id: str) -> bool:
-    """Whether stack ``stack_id`` is rolling back now."""
-    try:
-        stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
-    except (ClientError, BotoCoreError, OutOfTimeError) as error:
-        logger.warning({"message": f"could not read the stack's status ({error}): handled as a forward update"})
-        return False
+def rolling_back(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> bool:
+    """Whether stack ``stack_id`` is rolling back now. An AccessDenied is asked again for a while,
+    as ``lifecycle.call`` does, while ``allows(pause + one try)``: the role's policy may be
+    applied in the same deployment, and IAM takes seconds to apply a change."""
+    for pause in (*ACCESS_DENIED_DELAYS, None):
+        try:
+            stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
+            break
+        except ClientError as error:
+            if error_code(error) in ACCESS_DENIED and pause is not None and allows(pause + ATTEMPT_MAX_S):
+                logger.warning({"message": "access denied reading the stack; IAM may still be applying a change"})
+                time.sleep(pause)
+                continue
+            return _unknown(error)
+        except (BotoCoreError, OutOfTimeError) as error:
+            return _unknown(error)
     status = str(stacks[0].get("StackStatus", "")) if stacks else ""
     logger.info({"message": "stack status", "status": status})
     return status in ROLLBACK_STATUSES
+
+
+def _unknown(error: Exception) -> bool:
+    logger.warning({"message": f"could not read the stack's status ({error}): handled as a forward update"})
+    return False

@@ -87,3 +87,39 @@ def test_a_change_reaches_callers_after_the_propagation_delay(emulator: Any) -> 
     assert denied(function_client(emulator).get_resource_policy, ResourceArn=arn), "not applied yet"
     time.sleep(0.6)
     assert denied(function_client(emulator).get_resource_policy, ResourceArn=arn) is None
+
+
+def test_cloudformation_authorizes_the_role_against_the_stacks_arn(emulator: Any) -> None:
+    """The function reads its own stack's status (stack_status.py) with its role: CloudFormation
+    asks the same IAM, against the stack's ARN."""
+    from tests.fakes.cloudformation import CloudFormationEmulator
+
+    other = STACK_ID.replace("Shares/1b2c3d4e", "Others/5f6a7b8c")
+    stacks = [("Shares", STACK_ID, []), ("Others", other, [])]
+    with CloudFormationEmulator(lambda: stacks, iam=emulator.iam) as server:
+        cloudformation = boto3.client(
+            "cloudformation",
+            region_name=REGION,
+            endpoint_url=server.url,
+            aws_access_key_id=function_key(STACK_ID),
+            aws_secret_access_key="emulated",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+
+        def refused(stack: str) -> str | None:
+            try:
+                cloudformation.describe_stacks(StackName=stack)
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "AccessDenied"
+                return str(error)
+            return None
+
+        assert refused(STACK_ID) is None, "unbound: the account itself"
+        emulator.iam.bind(STACK_ID, ROLE)
+        reason = refused(STACK_ID)
+        assert reason and "cloudformation:DescribeStacks" in reason and STACK_ID in reason
+
+        emulator.iam.put_role_policy(ROLE, "runtime", grant(STACK_ID, action="cloudformation:DescribeStacks"))
+        assert refused(STACK_ID) is None
+        assert refused("Shares") is None, "by name: the same stack's ARN"
+        assert refused(other), "only the stack the policy names"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONSUMER, OWNER, REGION, attached
+from tests.conftest import CONSUMER, OWNER, REGION, attached, new_phone_number
 from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
 from tests.harness.stack import Stack
 
@@ -258,6 +258,42 @@ def test_throttling_and_5xx_are_retried(resource: CustomResource, emulator: Any,
     assert answer["Status"] == "SUCCESS", answer["Reason"]
 
 
+@pytest.mark.parametrize("fault", ["throttle_next", "fail_next", "deny_next"])
+def test_a_write_that_did_not_go_through_is_merged_again_not_sent_again(
+    resource: CustomResource,
+    emulator: Any,
+    owner_client: Any,
+    phone_number_arn: str,
+    fault: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another writer's Put lands while this one's Put is throttled (or failed with a 5xx, or
+    denied while IAM applies a role change). Sending the same Put again, as botocore's
+    standard retries do a second later, would drop the other writer's statement: there is no
+    conditional Put. The write is read again and merged again instead."""
+    first = "444455556666"  # a statement already there: the create's first read succeeds
+    owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=policy_json(first, arn=phone_number_arn))
+    theirs = policy_json(first, OTHER_CONSUMER, arn=phone_number_arn)
+    emulator.faults.after["GetResourcePolicy"] = {fault: 1}  # the request after the first read: the Put
+    take = emulator.faults.take
+
+    def another_writer_lands_meanwhile() -> str | None:
+        decided = take()
+        if decided is not None:
+            owner_client.put_resource_policy(ResourceArn=phone_number_arn, Policy=theirs)
+        return decided
+
+    monkeypatch.setattr(emulator.faults, "take", another_writer_lands_meanwhile)
+
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert getattr(emulator.faults, fault) == 0 and emulator.faults.after == {}, "the fault was met"
+    assert sorted(principals(attached(owner_client, phone_number_arn))) == sorted(
+        f"arn:aws:iam::{account}:root" for account in (first, OTHER_CONSUMER, CONSUMER)
+    )
+
+
 def test_refuses_to_start_a_call_it_could_not_finish_and_answers_failed_once(
     resource: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
 ) -> None:
@@ -330,3 +366,44 @@ def test_a_create_overtaken_by_a_rollback_leaves_nothing(
         local_drivers.clear()
     assert answer["Status"] == "FAILED" and "rolling back" in answer["Reason"]
     assert attached(owner_client, phone_number_arn) is None
+
+
+def test_a_rollback_asks_its_stacks_status_again_while_iam_applies_the_roles_policy(
+    resource: CustomResource,
+    function: Any,
+    emulator: Any,
+    owner_client: Any,
+    phone_number_arn: str,
+    local_drivers: Any,
+    cloudformation_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rollback of a policy moved off a number released meanwhile succeeds only when the
+    function can tell it is a rollback (DescribeStacks on its own stack). When the role's policy
+    was changed in the same deployment, IAM denies the read for a few seconds: the function asks
+    again, as it does for the policy operations, rather than taking the rollback for a forward
+    update and leaving the stack in UPDATE_ROLLBACK_FAILED."""
+    from shared_sms_function.client import cloudformation_client
+    from tests.fakes.sms_voice.iam import function_key, role_arn
+
+    moved_to = new_phone_number(owner_client)
+    assert resource.create(ResourceArn=moved_to, Policy=policy_json(CONSUMER, arn=moved_to))["Status"] == "SUCCESS"
+    owner_client.release_phone_number(PhoneNumberId=phone_number_arn.rsplit("/", 1)[1])
+    role = role_arn("aws", OWNER, "SmsProducer-FunctionRole")
+    emulator.iam.bind(resource.stack_id, role)
+    emulator.iam.propagation_delay_s = 2.5  # two denied reads (pauses of 1 s and 2 s), then allowed
+    describe = {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": resource.stack_id}
+    emulator.iam.put_role_policy(role, "shared-sms-function", {"Version": "2012-10-17", "Statement": [describe]})
+    stacks = cloudformation_client(
+        REGION, aws_access_key_id=function_key(resource.stack_id), aws_secret_access_key="emulated"
+    )
+    monkeypatch.setattr(function, "STACKS", stacks)
+    stack = Stack("SmsProducer", OWNER, REGION, resource.stack_id, status="UPDATE_ROLLBACK_IN_PROGRESS")
+    local_drivers.add(SimpleNamespace(stacks={stack.name: stack}))
+    try:
+        # The rollback's Update: back from the number it moved to, to the released one.
+        answer = resource.update(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    finally:
+        local_drivers.clear()
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert [action for _, action, _ in emulator.iam.denied] == ["cloudformation:DescribeStacks"] * 2

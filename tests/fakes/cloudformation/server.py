@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.sms_voice.auth import access_key_of
+from tests.fakes.sms_voice.iam import Iam
 from tests.fakes.sms_voice.server import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 
 from .wire import QueryError, error_response, parse_request, response
@@ -36,9 +38,19 @@ _ACCOUNT = re.compile(r"(\d{12})$")
 class CloudFormationEmulator:
     """Use as a context manager or start()/stop(); ``stacks`` is called on every request."""
 
-    def __init__(self, stacks: Callable[[], Iterable[StackRecord]], *, page_size: int = 100, port: int = 0) -> None:
+    def __init__(
+        self,
+        stacks: Callable[[], Iterable[StackRecord]],
+        *,
+        page_size: int = 100,
+        port: int = 0,
+        iam: Iam | None = None,
+    ) -> None:
         self.stacks = stacks
         self.page_size = page_size
+        self.iam = iam
+        """Authorizes callers that sign with a role's key (the function), against the stack's ARN
+        (tests/fakes/sms_voice/iam.py); the emulators share one model."""
         self.denied: set[str] = set()
         """Actions answered with AccessDenied (HTTP 403), as IAM answers a caller without the permission."""
         self.vanishing: set[str] = set()
@@ -70,7 +82,7 @@ class CloudFormationEmulator:
     def call_count(self, action: str) -> int:
         return sum(1 for done, _ in self.requests if done == action)
 
-    def handle(self, caller: Caller, body: bytes) -> tuple[int, bytes]:
+    def handle(self, caller: Caller, body: bytes, access_key: str = "") -> tuple[int, bytes]:
         request_id = str(uuid.uuid4())
         try:
             action, params = parse_request(body)
@@ -85,6 +97,11 @@ class CloudFormationEmulator:
                     status=403,
                 )
             visible = [record for record in self.stacks() if _in(record[1], caller)]
+            refusal = self.iam and self.iam.refuses(
+                access_key, caller.account, f"cloudformation:{action}", _stack_arn(visible, params, caller)
+            )
+            if refusal:
+                raise QueryError("AccessDenied", refusal, status=403)
             if action == "DescribeStacks":
                 result = self._describe_stacks(visible, params)
             elif action == "ListStackResources":
@@ -189,6 +206,20 @@ def _in(stack_id: str, caller: Caller) -> bool:
     return len(parts) > 5 and parts[3] == caller.region and parts[4] == caller.account
 
 
+def _stack_arn(visible: list[StackRecord], params: dict[str, Any], caller: Caller) -> str:
+    """The resource IAM authorizes a request against: the named stack's ARN (a stack that does not
+    exist: its name's ARN pattern), ``*`` for a request that names none."""
+    name = params.get("StackName")
+    if not name:
+        return "*"
+    for stack in visible:
+        if name in (stack[0], stack[1]):
+            return stack[1]
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:cloudformation:{caller.region}:{caller.account}:stack/{name}/*"
+
+
 def _find(visible: list[StackRecord], name: str) -> StackRecord:
     for stack in visible:
         if name in (stack[0], stack[1]):
@@ -220,7 +251,7 @@ def _handler_for(emulator: CloudFormationEmulator) -> type[BaseHTTPRequestHandle
             ):
                 status, data = 400, error_response(QueryError("InvalidAction", "expected a form POST to /"), "-")
             else:
-                status, data = emulator.handle(caller_of(self.headers), body)
+                status, data = emulator.handle(caller_of(self.headers), body, access_key_of(self.headers))
             self.send_response(status)
             self.send_header("Content-Type", "text/xml")
             self.send_header("Content-Length", str(len(data)))

@@ -15,7 +15,8 @@ removed ones in the cleanup phase. A change reaches callers after ``propagation_
 (IAM is eventually consistent; 0 by default: the order of CloudFormation's phases, not the
 delay, is what the tests are about).
 
-The resource a request is authorized against: its ``ResourceArn`` for the three policy
+The CloudFormation emulator asks the same model for ``cloudformation:`` actions, against the
+stack's ARN (``refuses``). The resource a request is authorized against: its ``ResourceArn`` for the three policy
 operations, ``*`` for the rest (the Describe* calls the function makes name no ids; what
 IAM authorizes for the other operations is not modelled). A denied request is answered
 before it takes a token of the request rates (assumption: AWS documents neither order).
@@ -107,12 +108,16 @@ class Iam:
             return found
 
     def refusal(self, access_key: str, account: str, operation: str, body: dict[str, Any]) -> str | None:
-        """Why IAM refuses this request, or None when it is allowed."""
+        """Why IAM refuses this SMS Voice V2 request, or None when it is allowed."""
+        resource = str(body.get("ResourceArn", "*")) if operation in POLICY_OPERATIONS else "*"
+        return self.refuses(access_key, account, f"sms-voice:{operation}", resource)
+
+    def refuses(self, access_key: str, account: str, action: str, resource: str) -> str | None:
+        """Why IAM refuses ``action`` on ``resource`` to the caller signing with ``access_key``
+        (any service: the CloudFormation emulator asks too), or None when it is allowed."""
         role = self.role_of(access_key)
         if role is None:
             return None
-        action = f"sms-voice:{operation}"
-        resource = str(body.get("ResourceArn", "*")) if operation in POLICY_OPERATIONS else "*"
         statements = [s for d in self.documents(role) for s in _statements(d)]
         with self._lock:
             scps = list(self._scps.get(account, []))
