@@ -143,3 +143,37 @@ def test_two_stacks_sharing_one_number_a_moment_apart_under_read_lag_both_keep_t
     time.sleep(3.5)  # every write shows
     policy = str(attached(owner, number))
     assert CONSUMER in policy and NEW_CONSUMER in policy
+
+
+UPGRADED_FROM = Path(__file__).parent / "fixtures" / "shares_app_0_1_0"
+"""apps/shares_app.py as the library of 0.1.0 synthesized it (commit 16685e0; the template and a
+trimmed manifest): numbers 1 and 2 shared, number 3 under the policy "Main". Its function's role
+holds the policy ARNs in one inline ``AWS::IAM::Policy`` (Access) that the function DependsOn."""
+
+
+def test_upgrading_the_library_while_removing_a_share_removes_it(
+    cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
+) -> None:
+    """The upgrade's one deployment deletes the old Access policy, which granted the removed share's
+    ARN, and the removed custom resource: CloudFormation deletes both in the cleanup phase, in the
+    old template's dependency order (the custom resource, then the function's Access policy), so
+    the Delete still may write. The new grant (a ManagedPolicy) holds only the remaining ARNs."""
+    owner = client_for(OWNER, emulator)
+    a, b, c = (new_phone_number(owner) for _ in range(3))
+    recorded = (UPGRADED_FROM / "SmsShares.template.json").read_text()
+    assert all(arn in recorded for arn in (a, b, c)), "the emulator's first numbers are the recorded ones"
+    cloudformation.deploy(UPGRADED_FROM, STACK)
+    assert all(grants_consumer(owner, arn) for arn in (a, b, c))
+    # The driver runs today's function code under 0.1.0's role, which has no DescribeStacks:
+    # each Create's rollback check was refused (and took as a forward create, as designed).
+    assert {action for _, action, _ in emulator.iam.denied} == {"cloudformation:DescribeStacks"}
+    emulator.iam.denied.clear()
+
+    upgraded = cdk_synth(
+        tmp_path / "v2", app=APP, ownerAccount=OWNER, consumerAccount=CONSUMER, region=REGION, arns=b, fixedArn=c
+    )
+    cloudformation.deploy(upgraded, STACK)
+
+    assert_clean_operation(cloudformation, emulator)
+    assert not grants_consumer(owner, a), "the share removed in the upgrade's deployment is gone"
+    assert grants_consumer(owner, b) and grants_consumer(owner, c)
