@@ -7,6 +7,7 @@ from typing import Any, ClassVar, TypeVar
 import jsii
 from aws_cdk import Annotations, Fn, Resource, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk.interfaces import IEnvironmentAware
 from constructs import Construct
 
 from .ownership import ANOTHER, LOOKUP_PLACEHOLDER, UNKNOWN, ownership_of
@@ -26,7 +27,9 @@ class SmsResourceBase(Resource):
     resource_type: ClassVar[SmsResourceType]
     _owner: str | None = None
     """'this' | 'another' | 'unknown': which account owns the resource (see ``ownership``)."""
-    _importer: ClassVar[str] = "the import"
+    _reference_account: str | None = None
+    """The account of the CDK reference (``IPhoneNumberRef``...) this was imported from, if any."""
+    _importer: str = "the import"
 
     @property
     def resource_arn(self) -> str:
@@ -44,9 +47,10 @@ class SmsResourceBase(Resource):
     def ownership(self) -> str:
         """Whose resource this is, as far as synthesis can tell: ``this`` (created here, or an
         ARN in the stack's account), ``another`` (an ARN of another account) or ``unknown``
-        (an ARN or a stack account known only at deploy time, unless ``owned=`` said so)."""
+        (an ARN or a stack account known only at deploy time, unless ``owned=`` said so). An
+        import of a CDK reference goes by the reference's ``env.account`` where it is known."""
         if self._owner is None:
-            self._owner = ownership_of(self.own_stack, self.resource_arn)
+            self._owner = ownership_of(self.own_stack, self.resource_arn, account=self._reference_account)
         return self._owner
 
     @property
@@ -222,10 +226,39 @@ def environment_of(arn: str) -> dict[str, str]:
     return {"account": fields[4], "region": fields[3]} if len(fields) > 5 else {"environment_from_arn": arn}
 
 
-def finish_import(imported: _Imported, *, scope: Construct, verify_shared: bool, owned: bool | None) -> _Imported:
-    """What every ``from_*_arn`` does after setting the attributes."""
+def environment_of_reference(reference: IEnvironmentAware) -> dict[str, str]:
+    """An import's account and region: those of the CDK reference it was made from."""
+    env = reference.env
+    return {"account": env.account, "region": env.region}
+
+
+def check_reference(reference: object, attribute: str, interface: str, importer: str) -> Any:
+    """``reference.<attribute>`` (e.g. ``phone_number_ref``), or a TypeError naming what was expected."""
+    if not hasattr(reference, attribute) or not hasattr(reference, "env"):
+        raise TypeError(
+            f"{importer} takes an {interface} (a Cfn resource of this type, what its from_* methods "
+            f"return, or an L2 of this library), not {type(reference).__name__}"
+        )
+    return getattr(reference, attribute)
+
+
+def finish_import(
+    imported: _Imported,
+    *,
+    scope: Construct,
+    verify_shared: bool,
+    owned: bool | None,
+    reference: IEnvironmentAware | None = None,
+    importer: str | None = None,
+) -> _Imported:
+    """What every ``from_*_arn`` and ``from_*_ref`` does after setting the attributes;
+    ``reference``: the CDK reference imported (its account decides the ownership)."""
     imported.__dict__["_own_stack"] = stack_of(scope)  # the import's stack is its scope's
     imported._owner = None if owned is None else ("this" if owned else "another")
+    if reference is not None:
+        imported._reference_account = reference.env.account
+    if importer is not None:
+        imported._importer = importer
     if verify_shared:
         imported.verify_shared()
     return imported

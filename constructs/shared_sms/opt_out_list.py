@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
+from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, OptOutListReference
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, environment_of, finish_import
+from .base import (
+    SmsResourceBase,
+    arn_parts,
+    check_reference,
+    environment_of,
+    environment_of_reference,
+    finish_import,
+)
 from .resource_types import OPT_OUT_LIST
 
 
+@jsii.implements(IOptOutListRef)
 class OptOutListBase(SmsResourceBase):
-    """An opt-out list, created here or imported."""
+    """An opt-out list, created here or imported; CDK's ``IOptOutListRef``."""
 
     resource_type = OPT_OUT_LIST
     _importer = "OptOutList.from_opt_out_list_arn"
@@ -27,6 +37,11 @@ class OptOutListBase(SmsResourceBase):
         return self._name
 
     @property
+    def opt_out_list_ref(self) -> OptOutListReference:
+        """CDK's reference to this list (``IOptOutListRef``)."""
+        return OptOutListReference(opt_out_list_arn=self._arn, opt_out_list_name=self._name)
+
+    @property
     def resource_arn(self) -> str:
         return self._arn
 
@@ -35,6 +50,17 @@ class OptOutListBase(SmsResourceBase):
         """How a pool or phone number names this list: the name of a list created in this
         stack, the full ARN of an imported one (a shared list can only be given by ARN)."""
         return self._arn
+
+
+def association_reference_of(opt_out_list: OptOutListBase | IOptOutListRef | None) -> str | None:
+    """How a pool or phone number names ``opt_out_list``: see ``association_reference``; a
+    CDK reference (a ``CfnOptOutList``...) by its ARN."""
+    if opt_out_list is None:
+        return None
+    if isinstance(opt_out_list, OptOutListBase):
+        return opt_out_list.association_reference
+    ref: OptOutListReference = check_reference(opt_out_list, "opt_out_list_ref", "IOptOutListRef", "opt_out_list=")
+    return ref.opt_out_list_arn
 
 
 class OptOutList(OptOutListBase):
@@ -78,3 +104,31 @@ class OptOutList(OptOutListBase):
         imported = OptOutListBase(scope, id, **environment_of(opt_out_list_arn))
         imported._arn, imported._name = opt_out_list_arn, name
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)
+
+    @classmethod
+    def from_opt_out_list_ref(
+        cls,
+        scope: Construct,
+        id: str,
+        opt_out_list: IOptOutListRef,
+        *,
+        verify_shared: bool = False,
+        owned: bool | None = None,
+    ) -> OptOutListBase:
+        """Import an opt-out list that CDK references: a ``CfnOptOutList`` of this app, what
+        ``CfnOptOutList.from_opt_out_list_arn`` or ``from_opt_out_list_name`` returns, or any
+        other ``IOptOutListRef``. Whose list it is comes from the reference's ``env.account``
+        where known (see ``PhoneNumber.from_phone_number_ref``). A pool or number given this
+        import names the list by its ARN.
+
+        :param verify_shared: add a ``SharedResourceCheck`` (a list another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: from the reference.
+        """
+        importer = "OptOutList.from_opt_out_list_ref"
+        ref: OptOutListReference = check_reference(opt_out_list, "opt_out_list_ref", "IOptOutListRef", importer)
+        arn_parts(scope, ref.opt_out_list_arn, OPT_OUT_LIST)  # a literal ARN is checked now
+        imported = OptOutListBase(scope, id, **environment_of_reference(opt_out_list))
+        imported._arn, imported._name = ref.opt_out_list_arn, ref.opt_out_list_name
+        return finish_import(
+            imported, scope=scope, verify_shared=verify_shared, owned=owned, reference=opt_out_list, importer=importer
+        )

@@ -5,6 +5,8 @@ ARNs known only at deploy time").
   account (a cross-stack reference); or an ARN whose account is this stack's, literally or
   as ``AWS::AccountId`` (``stack.format_arn``, ``Fn.sub``, ``Aws.ACCOUNT_ID``).
 - ``another``: an ARN or a creating stack with another literal account.
+- An import of a CDK reference (``IPhoneNumberRef``, ``IPoolRef``...) goes by the reference's
+  ``env.account`` first, where it and the stack's account are both literal.
 - ``unknown``: everything else (a ``CfnParameter``, an SSM value, an ``Fn.import_value``, a
   context lookup not done yet, a literal ARN in a stack without an account).
 """
@@ -33,11 +35,15 @@ def is_deploy_time(arn: str) -> bool:
     return is_unresolved(arn) or arn.startswith(LOOKUP_PLACEHOLDER)
 
 
-def ownership_of(stack: Stack, arn: str) -> str:
-    """``this``, ``another`` or ``unknown`` for ``arn`` seen from ``stack``."""
+def ownership_of(stack: Stack, arn: str, *, account: str | None = None) -> str:
+    """``this``, ``another`` or ``unknown`` for ``arn`` seen from ``stack``; ``account``: the
+    resource's account as its CDK reference's ``env`` gives it, which decides where it and the
+    stack's account are both known."""
     if arn.startswith(LOOKUP_PLACEHOLDER):
         return UNKNOWN
     stack_account = StackFacts.of_stack(stack).account
+    if account is not None and not is_unresolved(account) and not is_unresolved(stack_account):
+        return _compare(account, stack_account)
     if not is_unresolved(arn):
         return _compare(arn.split(":")[4], stack_account)
     target = created_resource_of(arn)
@@ -110,9 +116,12 @@ def placement_problems(stack: Stack, resource: Shareable) -> list[tuple[str, str
     if is_deploy_time(arn):
         target = created_resource_of(arn)
         if target is None:
-            return []
-        target_stack = Stack.of(target)
-        place = {"region": target_stack.region, "account": target_stack.account}
+            # The import's environment: a token from an ARN token, a CDK reference's own otherwise.
+            env = resource.env
+            place = {"region": env.region, "account": env.account}
+        else:
+            target_stack = Stack.of(target)
+            place = {"region": target_stack.region, "account": target_stack.account}
     else:
         place = resource.resource_type.parse_arn(arn).groupdict()
     facts = StackFacts.of_stack(stack)

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import jsii
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
+from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPhoneNumberRef, IPoolRef, ISenderIdRef, PoolReference
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, environment_of, finish_import
-from .opt_out_list import OptOutListBase
-from .phone_number import PhoneNumberBase
+from .base import (
+    SmsResourceBase,
+    arn_parts,
+    check_reference,
+    environment_of,
+    environment_of_reference,
+    finish_import,
+)
+from .opt_out_list import OptOutListBase, association_reference_of
+from .phone_number import PhoneNumber, PhoneNumberBase
 from .resource_types import POOL
-from .sender_id import SenderIdBase
+from .sender_id import SenderId, SenderIdBase
 
 
+@jsii.implements(IPoolRef)
 class PoolBase(SmsResourceBase):
-    """A pool, created here or imported."""
+    """A pool, created here or imported; CDK's ``IPoolRef``."""
 
     resource_type = POOL
     _importer = "Pool.from_pool_arn"
@@ -34,6 +44,11 @@ class PoolBase(SmsResourceBase):
         return self._id
 
     @property
+    def pool_ref(self) -> PoolReference:
+        """CDK's reference to this pool (``IPoolRef``)."""
+        return PoolReference(pool_arn=self._arn, pool_id=self._id)
+
+    @property
     def resource_arn(self) -> str:
         return self._arn
 
@@ -43,15 +58,23 @@ class Pool(PoolBase):
 
     Sharing a pool lets consumers view it; its numbers must be shared separately.
 
-    :param origination_identities: the phone numbers and sender IDs in the pool (at least one).
+    :param origination_identities: the phone numbers and sender IDs in the pool (at least one):
+        this library's, or CDK references (a ``CfnPhoneNumber``, ``CfnSenderId``, any
+        ``IPhoneNumberRef`` or ``ISenderIdRef``), imported as ``OriginationIdentity<n>`` children.
     :param help_message: the reply to HELP (a mandatory keyword).
     :param stop_message: the reply to STOP (a mandatory keyword).
-    :param opt_out_list: the pool's opt-out list. Default: the account's default list.
+    :param opt_out_list: the pool's opt-out list (also an ``IOptOutListRef``). Default: the account's
+        default list.
     :param self_managed_opt_outs: you handle STOP yourself. Default: off.
     :param shared_routes: use shared routes where dedicated ones are missing. Default: off.
     :param deletion_protection: refuse ``DeletePool`` while on. Default: off.
-    :param removal_policy: default ``RETAIN_ON_UPDATE_OR_DELETE`` (``RetainExceptOnCreate``): kept on
-        delete and replacement, deleted when the deployment that created it rolls back.
+    :param removal_policy: default ``DESTROY``: a pool holds no data (its numbers, sender IDs and
+        opt-out list are resources of their own, with their own removal policies, and its keywords are
+        in this code), while a pool left behind keeps its phone numbers, and a number is in at most
+        one pool: after ``cdk destroy`` a retained pool would make the next ``cdk deploy`` of the
+        same app fail on CreatePool, and the numbers could be neither pooled nor released until it
+        was deleted by hand. Deleting the pool frees its members; ``deletion_protection=True`` makes
+        the deletion fail instead. Pass another policy to keep the pool.
     """
 
     def __init__(
@@ -59,34 +82,50 @@ class Pool(PoolBase):
         scope: Construct,
         id: str,
         *,
-        origination_identities: Sequence[PhoneNumberBase | SenderIdBase],
+        origination_identities: Sequence[PhoneNumberBase | SenderIdBase | IPhoneNumberRef | ISenderIdRef],
         help_message: str,
         stop_message: str,
-        opt_out_list: OptOutListBase | None = None,
+        opt_out_list: OptOutListBase | IOptOutListRef | None = None,
         self_managed_opt_outs: bool | None = None,
         shared_routes: bool | None = None,
         deletion_protection: bool | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, id)
         if not origination_identities:
             raise ValueError(f"{self.node.path}: a pool needs at least one phone number or sender id")
-        self.origination_identities = tuple(origination_identities)
+        self.origination_identities = tuple(self._identity(i, x) for i, x in enumerate(origination_identities))
         resource = smsvoice.CfnPool(
             self,
             "Resource",
-            origination_identities=[identity.resource_arn for identity in origination_identities],
+            origination_identities=[identity.resource_arn for identity in self.origination_identities],
             mandatory_keywords=smsvoice.CfnPool.MandatoryKeywordsProperty(
                 help=smsvoice.CfnPool.MandatoryKeywordProperty(message=help_message),
                 stop=smsvoice.CfnPool.MandatoryKeywordProperty(message=stop_message),
             ),
-            opt_out_list_name=opt_out_list.association_reference if opt_out_list else None,
+            opt_out_list_name=association_reference_of(opt_out_list),
             self_managed_opt_outs_enabled=self_managed_opt_outs,
             shared_routes_enabled=shared_routes,
             deletion_protection_enabled=deletion_protection,
         )
         resource.apply_removal_policy(removal_policy)
         self._arn, self._id = resource.attr_arn, resource.attr_pool_id
+
+    def _identity(
+        self, index: int, identity: PhoneNumberBase | SenderIdBase | IPhoneNumberRef | ISenderIdRef
+    ) -> PhoneNumberBase | SenderIdBase:
+        """This library's resource for an origination identity (a CDK reference imported)."""
+        if isinstance(identity, PhoneNumberBase | SenderIdBase):
+            return identity
+        id = f"OriginationIdentity{index}"
+        if hasattr(identity, "phone_number_ref"):
+            return PhoneNumber.from_phone_number_ref(self, id, identity)  # type: ignore[arg-type]
+        if hasattr(identity, "sender_id_ref"):
+            return SenderId.from_sender_id_ref(self, id, identity)
+        raise TypeError(
+            f"{self.node.path}: an origination identity is a phone number or a sender ID (this library's, "
+            f"or an IPhoneNumberRef or ISenderIdRef such as a CfnPhoneNumber), not {type(identity).__name__}"
+        )
 
     @classmethod
     def from_pool_arn(
@@ -103,3 +142,24 @@ class Pool(PoolBase):
         imported = PoolBase(scope, id, **environment_of(pool_arn))
         imported._arn, imported._id = pool_arn, pool_id
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)
+
+    @classmethod
+    def from_pool_ref(
+        cls, scope: Construct, id: str, pool: IPoolRef, *, verify_shared: bool = False, owned: bool | None = None
+    ) -> PoolBase:
+        """Import a pool that CDK references: a ``CfnPool`` of this app, what
+        ``CfnPool.from_pool_arn`` or ``from_pool_id`` returns, or any other ``IPoolRef``.
+        Whose pool it is comes from the reference's ``env.account`` where known (see
+        ``PhoneNumber.from_phone_number_ref``).
+
+        :param verify_shared: add a ``SharedResourceCheck`` (a pool another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: from the reference.
+        """
+        importer = "Pool.from_pool_ref"
+        ref: PoolReference = check_reference(pool, "pool_ref", "IPoolRef", importer)
+        arn_parts(scope, ref.pool_arn, POOL)  # a literal ARN is checked now
+        imported = PoolBase(scope, id, **environment_of_reference(pool))
+        imported._arn, imported._id = ref.pool_arn, ref.pool_id
+        return finish_import(
+            imported, scope=scope, verify_shared=verify_shared, owned=owned, reference=pool, importer=importer
+        )

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
+from aws_cdk.interfaces.aws_smsvoice import ISenderIdRef, SenderIdReference
 from constructs import Construct
 
-from .base import SmsResourceBase, arn_parts, environment_of, finish_import
+from .base import (
+    SmsResourceBase,
+    arn_parts,
+    check_reference,
+    environment_of,
+    environment_of_reference,
+    finish_import,
+)
 from .resource_types import SENDER_ID
 
 
+@jsii.implements(ISenderIdRef)
 class SenderIdBase(SmsResourceBase):
-    """A sender ID, created here or imported."""
+    """A sender ID, created here or imported; CDK's ``ISenderIdRef``."""
 
     resource_type = SENDER_ID
     _importer = "SenderId.from_sender_id_arn"
@@ -30,6 +40,11 @@ class SenderIdBase(SmsResourceBase):
     @property
     def iso_country_code(self) -> str:
         return self._country
+
+    @property
+    def sender_id_ref(self) -> SenderIdReference:
+        """CDK's reference to this sender ID (``ISenderIdRef``)."""
+        return SenderIdReference(sender_id_arn=self._arn, sender_id=self._sender_id, iso_country_code=self._country)
 
     @property
     def resource_arn(self) -> str:
@@ -83,3 +98,29 @@ class SenderId(SenderIdBase):
         imported = SenderIdBase(scope, id, **environment_of(sender_id_arn))
         imported._arn, imported._sender_id, imported._country = sender_id_arn, sender_id, country
         return finish_import(imported, scope=scope, verify_shared=verify_shared, owned=owned)
+
+    @classmethod
+    def from_sender_id_ref(
+        cls,
+        scope: Construct,
+        id: str,
+        sender_id: ISenderIdRef,
+        *,
+        verify_shared: bool = False,
+        owned: bool | None = None,
+    ) -> SenderIdBase:
+        """Import a sender ID that CDK references: a ``CfnSenderId`` of this app, or any other
+        ``ISenderIdRef``. Whose sender ID it is comes from the reference's ``env.account``
+        where known (see ``PhoneNumber.from_phone_number_ref``).
+
+        :param verify_shared: add a ``SharedResourceCheck`` (a sender ID another account shares with you).
+        :param owned: whether this stack's account owns the resource. Default: from the reference.
+        """
+        importer = "SenderId.from_sender_id_ref"
+        ref: SenderIdReference = check_reference(sender_id, "sender_id_ref", "ISenderIdRef", importer)
+        arn_parts(scope, ref.sender_id_arn, SENDER_ID)  # a literal ARN is checked now
+        imported = SenderIdBase(scope, id, **environment_of_reference(sender_id))
+        imported._arn, imported._sender_id, imported._country = ref.sender_id_arn, ref.sender_id, ref.iso_country_code
+        return finish_import(
+            imported, scope=scope, verify_shared=verify_shared, owned=owned, reference=sender_id, importer=importer
+        )

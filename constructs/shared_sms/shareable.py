@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar, Protocol
 
 from aws_cdk import Stack
+from aws_cdk.interfaces import ResourceEnvironment
 from constructs import Node
 
 from .resource_types import SmsResourceType
@@ -22,6 +23,11 @@ class Shareable(Protocol):
 
     @property
     def resource_arn(self) -> str: ...
+
+    @property
+    def env(self) -> ResourceEnvironment:
+        """The resource's account and region (tokens where only the deploy knows them)."""
+        ...
 
     @property
     def own_stack(self) -> Stack:

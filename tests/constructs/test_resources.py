@@ -52,7 +52,9 @@ def test_import_accepts_token_arn_and_splits_it_at_deploy_time() -> None:
     assert "Fn::Select" in output
 
 
-def test_pool_renders_identity_arns_opt_out_list_and_retain() -> None:
+def test_pool_renders_identity_arns_opt_out_list_and_removal_policies() -> None:
+    """The pool is deleted with the stack (it holds no data, and a kept pool would keep its
+    numbers from the next deployment's pool); its opt-out list is kept."""
     stack = new_stack()
     number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
     opt_outs = OptOutList(stack, "OptOuts", opt_out_list_name="shared-opt-outs")
@@ -74,8 +76,8 @@ def test_pool_renders_identity_arns_opt_out_list_and_retain() -> None:
                 "OptOutListName": {"Ref": Match.string_like_regexp("OptOuts")},
                 "MandatoryKeywords": {"HELP": {"Message": "help text"}, "STOP": {"Message": "stop text"}},
             },
-            "DeletionPolicy": "RetainExceptOnCreate",
-            "UpdateReplacePolicy": "Retain",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
         },
     )
     template.has_resource(
@@ -86,6 +88,22 @@ def test_pool_renders_identity_arns_opt_out_list_and_retain() -> None:
 def test_fails_pool_without_origination_identities() -> None:
     with pytest.raises(ValueError, match="at least one phone number or sender id"):
         Pool(new_stack(), "Pool", origination_identities=[], help_message="h", stop_message="s")
+
+
+def test_pool_keeps_an_explicit_removal_policy() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    Pool(
+        stack,
+        "Pool",
+        origination_identities=[number],
+        help_message="h",
+        stop_message="s",
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    Template.from_stack(stack).has_resource(
+        "AWS::SMSVOICE::Pool", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    )
 
 
 def test_created_phone_number_and_sender_id_honour_removal_policy() -> None:
