@@ -5,6 +5,7 @@ Logic lives in ``shared_sms_function`` (pure functions taking a boto3 client).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -28,7 +29,7 @@ try:
     )
     from shared_sms_function.errors import PolicyError
     from shared_sms_function.ownership import Owner
-    from shared_sms_function.properties import PolicyProperties, envelope_problem, is_sms_voice_arn
+    from shared_sms_function.properties import MERGE, PolicyProperties, envelope_problem, is_sms_voice_arn
 
     CLIENT = sms_voice_client(os.environ.get("AWS_REGION"))
 except Exception as error:  # a cold-start failure must still answer FAILED
@@ -96,11 +97,21 @@ def _check(event: dict[str, Any], context: Any) -> str:
 def _rolling_back(event: dict[str, Any], deadline: lifecycle.Deadline) -> bool:
     """Whether the stack is rolling back (stack_status.py): an Update then is the rollback's, and a
     Create was overtaken by it. Asked only where it changes the answer."""
+    with bounded_by(deadline.allows):
+        return stack_status.rolling_back(_stacks(), event["StackId"], deadline.allows)
+
+
+def _overtaken(event: dict[str, Any], deadline: lifecycle.Deadline) -> bool:
+    """Whether a Create was overtaken by its stack's rollback or cleanup (stack_status.overtaken)."""
+    with bounded_by(deadline.allows):
+        return stack_status.overtaken(_stacks(), event["StackId"], deadline.allows)
+
+
+def _stacks() -> Any:
     global STACKS
     if STACKS is None:
         STACKS = cloudformation_client(os.environ.get("AWS_REGION"))
-    with bounded_by(deadline.allows):
-        return stack_status.rolling_back(STACKS, event["StackId"], deadline.allows)
+    return STACKS
 
 
 def _shared_data(arn: str, consumer: str, deadline: lifecycle.Deadline) -> dict[str, str]:
@@ -132,7 +143,7 @@ def create(event: dict[str, Any], context: Any) -> str:
     helper.PhysicalResourceId = props.resource_arn
     deadline = _deadline(context)
     applied = lifecycle.create_policy(CLIENT, props, _owner(event), deadline)
-    if _rolling_back(event, deadline):
+    if _overtaken(event, deadline):
         # Another resource failed while this one ran: CloudFormation may have cancelled this Create
         # and sent its Delete already, which found nothing yet. A grant must not outlive that.
         lifecycle.remove_statements(CLIENT, props.resource_arn, _owner(event), deadline, restore=False)
@@ -148,6 +159,14 @@ def update(event: dict[str, Any], context: Any) -> str:
     deadline = _deadline(context)
     try:
         applied = lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline)
+    except lifecycle.RefusedError as error:
+        # A rollback under FAIL that meets statements added since the forward update: refusing
+        # leaves UPDATE_ROLLBACK_FAILED until someone removes them. Put ours back beside them.
+        if not _rolling_back(event, deadline):
+            raise
+        logger.warning({"message": f"rollback: {error}; merging instead", "resourceArn": props.resource_arn})
+        merging = dataclasses.replace(props, on_existing_policy=MERGE)
+        applied = lifecycle.update_policy(CLIENT, merging, event["PhysicalResourceId"], _owner(event), deadline)
     except lifecycle.MissingResourceError as error:
         # A rollback to a resource released meanwhile: nothing is left to put back.
         if not _rolling_back(event, deadline):

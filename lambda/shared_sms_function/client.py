@@ -129,4 +129,6 @@ def cloudformation_client(region_name: str | None = None, **client_args: Any) ->
     """CloudFormation, for the own stack's status (stack_status.py), with the same bounded tries."""
     client = boto3.client("cloudformation", region_name=region_name, config=RETRY_CONFIG, **client_args)
     client.meta.events.register("before-send", _refuse_late_tries)
+    # `cdk deploy` polls DescribeStacks too: a throttled read is tried again like sms-voice's.
+    client.meta.events.register("needs-retry.cloudformation", _retry_throttles)
     return client

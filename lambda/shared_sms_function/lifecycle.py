@@ -44,6 +44,10 @@ CLEANUP_RESERVE_S = 3 * ATTEMPT_MAX_S + RESTORE_RESERVE_S + 5.0
 VERSION = "2012-10-17"
 
 
+class RefusedError(PolicyError):
+    """``FAIL`` mode met statements this stack did not write."""
+
+
 class MissingResourceError(PolicyError):
     """The pool, number, sender ID or opt-out list itself is not there."""
 
@@ -228,7 +232,7 @@ def merge(
     if split.foreign and mode == FAIL and not same_statements(split.mine, ours):
         # (A rollback whose statements are already in place writes nothing, so refuses nothing.)
         count = f"{len(split.foreign)} statement{'s' if len(split.foreign) != 1 else ''}"
-        raise PolicyError(
+        raise RefusedError(
             _fitted(
                 f"{_resource_of(arn)} has {count} this stack did not write; left unchanged. "
                 'on_existing_policy "MERGE" keeps them, "REPLACE" overwrites them. Found: ',

@@ -29,13 +29,28 @@ from .lifecycle import ACCESS_DENIED_DELAYS
 logger = logging.getLogger(__name__)
 
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
+FORWARD_STATUSES = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
 ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})  # CloudFormation's query protocol: the first
 
 
 def rolling_back(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> bool:
-    """Whether stack ``stack_id`` is rolling back now. An AccessDenied is asked again for a while,
-    as ``lifecycle.call`` does, while ``allows(pause + one try)``: the role's policy may be
-    applied in the same deployment, and IAM takes seconds to apply a change."""
+    """Whether stack ``stack_id`` is rolling back now (an Update then is the rollback's)."""
+    return status_of(client, stack_id, allows) in ROLLBACK_STATUSES
+
+
+def overtaken(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> bool:
+    """Whether a Create still running has been overtaken: the stack is no longer creating or
+    updating forward (rolling back, cleaning up after a failed update, or done). CloudFormation
+    may then have cancelled the Create and sent its Delete already, even in the cleanup phase
+    after a failed update. A status that cannot be read is not taken as overtaken."""
+    status = status_of(client, stack_id, allows)
+    return bool(status) and status not in FORWARD_STATUSES
+
+
+def status_of(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> str:
+    """Stack ``stack_id``'s status ("" when it cannot be read). An AccessDenied is asked again for
+    a while, as ``lifecycle.call`` does, while ``allows(pause + one try)``: the role's policy may
+    be applied in the same deployment, and IAM takes seconds to apply a change."""
     for pause in (*ACCESS_DENIED_DELAYS, None):
         try:
             stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
@@ -50,9 +65,9 @@ def rolling_back(client: Any, stack_id: str, allows: Callable[[float], bool] = l
             return _unknown(error)
     status = str(stacks[0].get("StackStatus", "")) if stacks else ""
     logger.info({"message": "stack status", "status": status})
-    return status in ROLLBACK_STATUSES
+    return status
 
 
-def _unknown(error: Exception) -> bool:
+def _unknown(error: Exception) -> str:
     logger.warning({"message": f"could not read the stack's status ({error}): handled as a forward update"})
-    return False
+    return ""

@@ -1,5 +1,5 @@
 """End to end at AWS's documented request rates while another caller in the consumer account
-takes half of each operation's rate: a consumer stack verifying 60 shared opt-out lists."""
+takes half of each operation's rate: a consumer stack verifying 24 shared opt-out lists (rates.COUNT)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.e2e.rates import COUNT, assert_every_answer_in_time, create_lists, sy
 from tests.harness.deploy import LocalCloudFormation
 
 
-def test_sixty_checks_pass_at_the_documented_rates_beside_another_caller(
+def test_many_checks_pass_at_the_documented_rates_beside_another_caller(
     cloudformation: LocalCloudFormation, emulator: Any, tmp_path: Path
 ) -> None:
     owner = client_for(OWNER, emulator)

@@ -352,13 +352,27 @@ def test_fails_fast_with_the_services_code_and_reason(
     assert emulator.call_count("GetResourcePolicy") == 1  # not retried
 
 
+@pytest.mark.parametrize(
+    "status",
+    [
+        "ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        # A failed update deletes what it created in its cleanup phase: the cancelled Create's
+        # Delete may run there, or before, and the stack may have finished meanwhile.
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "ROLLBACK_COMPLETE",
+        "UPDATE_ROLLBACK_FAILED",
+    ],
+)
 def test_a_create_overtaken_by_a_rollback_leaves_nothing(
-    resource: CustomResource, owner_client: Any, phone_number_arn: str, local_drivers: Any
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, local_drivers: Any, status: str
 ) -> None:
     """Another resource failed while this Create ran: CloudFormation cancels it and sends its
     Delete at once, which may find nothing yet (review of issue 20, H1). The Create reads its
-    stack's status after writing and removes what it wrote."""
-    stack = Stack("SmsProducer", OWNER, REGION, resource.stack_id, status="UPDATE_ROLLBACK_IN_PROGRESS")
+    stack's status after writing and removes what it wrote unless the stack is still creating
+    or updating forward."""
+    stack = Stack("SmsProducer", OWNER, REGION, resource.stack_id, status=status)
     local_drivers.add(SimpleNamespace(stacks={stack.name: stack}))
     try:
         answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
@@ -407,3 +421,34 @@ def test_a_rollback_asks_its_stacks_status_again_while_iam_applies_the_roles_pol
         local_drivers.clear()
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert [action for _, action, _ in emulator.iam.denied] == ["cloudformation:DescribeStacks"] * 2
+
+
+def test_a_fail_mode_rollback_that_meets_statements_added_since_merges_instead_of_failing(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, local_drivers: Any
+) -> None:
+    """Under FAIL, a forward update refuses statements this stack did not write; its rollback
+    must not (the stack would stay in UPDATE_ROLLBACK_FAILED until someone removed them): it
+    puts the old statements back beside them."""
+    arn = phone_number_arn
+    first, second = policy_json(CONSUMER, arn=arn), policy_json(CONSUMER, OTHER_CONSUMER, arn=arn)
+    assert resource.create(ResourceArn=arn, Policy=first, OnExistingPolicy="FAIL")["Status"] == "SUCCESS"
+    assert resource.update(ResourceArn=arn, Policy=second, OnExistingPolicy="FAIL")["Status"] == "SUCCESS"
+    live = attached(owner_client, arn)
+    assert live is not None
+    console = {"Sid": "Console", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::999999999999:root"]}}
+    live["Statement"].append({**console, "Action": "sms-voice:SendTextMessage", "Resource": arn})
+    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps(live))
+
+    forward = resource.update(ResourceArn=arn, Policy=first, OnExistingPolicy="FAIL")
+    assert forward["Status"] == "FAILED" and "did not write" in forward["Reason"], "a forward update refuses"
+
+    stack = Stack("SmsProducer", OWNER, REGION, resource.stack_id, status="UPDATE_ROLLBACK_IN_PROGRESS")
+    local_drivers.add(SimpleNamespace(stacks={stack.name: stack}))
+    try:
+        rollback = resource.update(ResourceArn=arn, Policy=first, OnExistingPolicy="FAIL")
+    finally:
+        local_drivers.clear()
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert sorted(principals(attached(owner_client, arn))) == sorted(
+        [f"arn:aws:iam::{CONSUMER}:root", "arn:aws:iam::999999999999:root"]
+    )
