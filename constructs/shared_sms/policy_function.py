@@ -14,6 +14,11 @@ lost the ARN that the Delete must clean. A changed grant is a new policy instead
 in the update phase beside the old one; the old one is deleted in the cleanup phase after
 the custom resources that depend on it, and in a rollback's cleanup the new one goes after
 the custom resources the failed update created.
+
+With ``iam.Role.customize_roles`` the role is a pre-created one that a platform team manages:
+nothing is written onto it. The function's statements go where CDK puts every grant of such a
+role, the ``iam-policy-report`` of the cloud assembly, rendered once all the stack's policies
+have registered, and the policy custom resources depend on no grant of the template.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ import jsii
 from aws_cdk import (
     Acknowledgment,
     ArnFormat,
+    AspectPriority,
+    Aspects,
     CfnResource,
     Fn,
+    IAspect,
     Lazy,
     RemovalPolicy,
     Stack,
@@ -40,7 +48,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
-from constructs import Construct, IValidation
+from constructs import Construct, IConstruct, IValidation
 
 from .function_code import ASSET_EXCLUDES, function_code_dir
 from .resource_types import ALL_TYPES, SmsResourceType
@@ -148,16 +156,25 @@ class PolicyFunction(Construct):
         )
         log_group_arn = log_group.attr_arn
         self._role = role
-        # Not the "Access" policy of earlier versions, which also held the grant on policy ARNs:
-        # a new logical id and name, so that the old policy is deleted only in the cleanup phase
-        # of the upgrade, after the policies removed in that same deployment.
-        self._access = access = iam.CfnPolicy(
-            self,
-            "Runtime",
-            policy_name="shared-sms-function",
-            roles=[role.role_name],
-            policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
-        )
+        # iam.Role.customize_roles: a role someone else made and manages, whose grants CDK writes
+        # into the iam-policy-report of the cloud assembly instead of the template.
+        self._customized_role = role.node.try_find_child(f"PrecreatedRole{role.node.id}") is not None
+        self._access: iam.CfnPolicy | None = None
+        if self._customized_role:
+            # Rendered once every policy of the stack has registered (prepare, before the report).
+            Aspects.of(self).add(_Report(self), priority=AspectPriority.MUTATING)
+        else:
+            # Not the "Access" policy of earlier versions, which also held the grant on policy
+            # ARNs: a new logical id and name, so that the old policy is deleted only in the
+            # cleanup phase of the upgrade, after the policies removed in that same deployment.
+            self._access = iam.CfnPolicy(
+                self,
+                "Runtime",
+                policy_name="shared-sms-function",
+                roles=[role.role_name],
+                policy_document=Lazy.any(Producer(lambda: self._render_policy(log_group_arn))),
+            )
+        self._log_group_arn = log_group_arn
         self._grants: iam.CfnManagedPolicy | None = None  # the policy ARNs' grant, made by the first policy
         self._deploy_time_grants: dict[str, iam.CfnRolePolicy] = {}  # by ARN key
         handler = Construct(self, "Handler")
@@ -182,7 +199,8 @@ class PolicyFunction(Construct):
         code.add_resource_metadata(function, "Code")
         # Custom resources reference the function, so they also wait for its permissions. (Not
         # on the role: the function references it already, and cfn-lint flags W3005.)
-        function.node.add_dependency(access)
+        if self._access is not None:
+            function.node.add_dependency(self._access)
         self._service_token = function.attr_arn
 
     @property
@@ -220,8 +238,10 @@ class PolicyFunction(Construct):
         self._queued += 1
 
     def guard(self, resource: CfnResource, arn: str) -> None:
-        """``resource`` writes ``arn``'s policy: it is deleted before the grant it was made with."""
-        resource.node.add_dependency(self._deploy_time_grants.get(self.arn_key(arn)) or self._grant())
+        """``resource`` writes ``arn``'s policy: it is deleted before the grant it was made with.
+        A customized role's grants are not in the template: its owners keep them (README)."""
+        if not self._customized_role:
+            resource.node.add_dependency(self._deploy_time_grants.get(self.arn_key(arn)) or self._grant())
 
     def _grant_deploy_time(self, resource_type: SmsResourceType, key: str, arn: str) -> None:
         """A grant of its own for a deploy-time ARN, named after the ARN's value (a create-only
@@ -279,7 +299,9 @@ class PolicyFunction(Construct):
             )
         self._policies[key] = policy
         self._problems.append(problems)
-        if is_unresolved(arn) and len(self._deploy_time_grants) < MAX_DEPLOY_TIME_GRANTS:
+        if self._customized_role:
+            self._list(resource_type, key, arn)  # into the report (_Report), no grant of the template
+        elif is_unresolved(arn) and len(self._deploy_time_grants) < MAX_DEPLOY_TIME_GRANTS:
             self._grant_deploy_time(resource_type, key, arn)
         else:
             self._grant()
@@ -301,6 +323,8 @@ class PolicyFunction(Construct):
         """From here on the type is granted as a pattern (see _scoped)."""
         self._patterns.add(resource_type.name)
         self._listed[resource_type.name].clear()
+        if self._customized_role:
+            return
         self._acknowledge(
             self._grant(),
             _nag_name(self._stack.resolve(self._pattern(resource_type))),
@@ -319,15 +343,24 @@ class PolicyFunction(Construct):
         )
 
     @staticmethod
-    def _acknowledge(policy: Construct, resource: str, reason: str) -> None:
-        """Tell cdk-nag why ``policy`` grants ``resource`` as a wildcard."""
+    def _acknowledge(policy: CfnResource, resource: str, reason: str) -> None:
+        """Tell cdk-nag why ``policy`` grants ``resource`` as a wildcard: cdk-nag 3 (a validation
+        plugin) through CDK's acknowledgments, cdk-nag 2 (an Aspect) through the resource's
+        ``cdk_nag`` metadata. Both name this one finding of this one resource only."""
+        finding = f"Resource::{resource}"
         Validations.of(policy).acknowledge(
-            Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
+            Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
         )
+        metadata = policy.get_metadata("cdk_nag") or {}
+        rules = [
+            *metadata.get("rules_to_suppress", []),
+            {"id": "AwsSolutions-IAM5", "reason": reason, "applies_to": [finding]},
+        ]
+        policy.add_metadata("cdk_nag", {**metadata, "rules_to_suppress": rules})
 
     def register_check(self, resource_type: SmsResourceType) -> None:
         """A shared-resource check will list ``resource_type`` with Describe* and ``Owner="SHARED"``."""
-        if not self._checked:
+        if not self._checked and self._access is not None:
             self._acknowledge(
                 self._access,
                 "*",
@@ -350,7 +383,24 @@ class PolicyFunction(Construct):
         statement = {"Effect": "Allow", "Action": list(POLICY_ACTIONS), "Resource": self._scoped()}
         return {"Version": "2012-10-17", "Statement": [statement]}
 
-    def _render_policy(self, log_group_arn: str) -> dict[str, Any]:
+    def _report(self) -> None:
+        """A customized role's statements, into CDK's iam-policy-report (where CDK puts every grant
+        of such a role): the ones the template would have held, with the deploy-time ARNs listed
+        in the grant. The stack's own ARN has the stack's name in it (its id is known only once
+        it is created)."""
+        stack_arn = self._stack.format_arn(
+            service="cloudformation",
+            resource="stack",
+            resource_name=f"{self._stack.stack_name}/*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        rendered = self._render_policy(self._log_group_arn, stack_arn)["Statement"]
+        if self._policies:
+            rendered.append(self._render_grants()["Statement"][0])
+        for statement in rendered:
+            self._role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+
+    def _render_policy(self, log_group_arn: str, stack_arn: str | None = None) -> dict[str, Any]:
         statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
@@ -358,7 +408,11 @@ class PolicyFunction(Construct):
                 "Resource": log_group_arn,
             },
             # Whether an Update is a rollback (lambda/shared_sms_function/stack_status.py).
-            {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": self._stack.stack_id},
+            {
+                "Effect": "Allow",
+                "Action": "cloudformation:DescribeStacks",
+                "Resource": stack_arn or self._stack.stack_id,
+            },
         ]
         if self._checked:
             # Describe* with Owner="SHARED" names no resource: IAM authorizes it against "*".
@@ -390,6 +444,20 @@ def _positive(value: Any, key: str, *, whole: bool = False) -> Any:
 def _chars(listed: dict[str, str]) -> int:
     """What listing these ARNs costs in the rendered policy (quotes and comma included)."""
     return sum((TOKEN_ARN_CHARS if is_unresolved(arn) else len(arn)) + 3 for arn in listed.values())
+
+
+@jsii.implements(IAspect)
+class _Report:
+    """Hands a customized role's statements to CDK once, when the function is visited."""
+
+    def __init__(self, function: PolicyFunction) -> None:
+        self._function = function
+        self._done = False
+
+    def visit(self, node: IConstruct) -> None:
+        if node is self._function and not self._done:
+            self._done = True
+            self._function._report()
 
 
 @jsii.implements(IValidation)

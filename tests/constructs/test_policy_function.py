@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from shared_sms import OptOutList, PhoneNumber, Pool
-from shared_sms.policy_function import MAX_DEPLOY_TIME_GRANTS, MAX_LISTED_ARNS_PER_TYPE
+from shared_sms.policy_function import MAX_DEPLOY_TIME_GRANTS, MAX_LISTED_ARNS_PER_TYPE, POLICY_ACTIONS
 from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OWNER, REGION, new_stack
 
 IAM_INLINE_POLICY_LIMIT = 10_240  # all of a role's inline policies together
@@ -209,6 +209,60 @@ def test_customized_roles_replace_the_functions_role() -> None:
     template.resource_count_is("AWS::IAM::Role", 0)
     (function,) = template.find_resources("AWS::Lambda::Function").values()
     assert "role/platform-sms-writer" in json.dumps(function["Properties"]["Role"])
+
+
+def _iam_resources(template: dict[str, Any]) -> dict[str, str]:
+    return {k: r["Type"] for k, r in template["Resources"].items() if r["Type"].startswith("AWS::IAM::")}
+
+
+def test_customized_roles_get_the_functions_statements_in_cdks_report_and_nothing_in_the_template(
+    tmp_path: Any,
+) -> None:
+    """iam.Role.customize_roles: IAM is a platform team's; CDK writes every grant of a customized role
+    into iam-policy-report.{json,txt} for it, and the template touches no role (review M1)."""
+    app = cdk.App(outdir=str(tmp_path))
+    roles = {"S/SharedSmsPolicyFunction/Role": "platform-sms-writer", "S/AppRole": "platform-app-role"}
+    iam.Role.customize_roles(app, use_precreated_roles=roles)
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account=OWNER, region=REGION))
+    app_role = iam.Role(stack, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    app_role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::bucket/*"]))
+    _shared_number(stack)
+    number = PhoneNumber.from_phone_number_arn(stack, "PoolNumber", _number_arn(7))
+    pool = Pool(stack, "Pool", origination_identities=[number], help_message="h", stop_message="s")
+    pool.share_with(iam.AccountPrincipal(CONSUMER))  # a deploy-time ARN
+    PhoneNumber.from_phone_number_arn(stack, "Shared", NUMBER_ARN.replace(OWNER, CONSUMER), verify_shared=True)
+    app.synth()
+
+    template = json.loads((tmp_path / "S.template.json").read_text())
+    assert _iam_resources(template) == {}, "no role, and nothing written onto the pre-created one"
+    for logical_id, resource in template["Resources"].items():
+        assert not resource.get("DependsOn") or resource["Type"] == "Custom::SmsResourcePolicy", logical_id
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert "role/platform-sms-writer" in json.dumps(function["Properties"]["Role"])
+
+    report = {r["roleName"]: r for r in json.loads((tmp_path / "iam-policy-report.json").read_text())["roles"]}
+    assert report["platform-app-role"]["identityPolicyStatements"][0]["Action"] == "s3:GetObject"  # CDK's own
+    statements = report["platform-sms-writer"]["identityPolicyStatements"]
+    (grant,) = [s for s in statements if "sms-voice:PutResourcePolicy" in s["Action"]]
+    assert sorted(grant["Action"]) == sorted(POLICY_ACTIONS)
+    assert sorted(grant["Resource"]) == sorted([NUMBER_ARN, "(S/Pool/Resource.Arn)"])
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"logs:PutLogEvents", "cloudformation:DescribeStacks", "sms-voice:DescribePhoneNumbers"} <= actions
+    assert "platform-sms-writer" in (tmp_path / "iam-policy-report.txt").read_text()
+
+
+def test_roles_customized_without_preventing_synthesis_still_get_no_policy_from_the_library(tmp_path: Any) -> None:
+    """customize_roles(prevent_synthesis=False) keeps the roles in the template and reports their
+    grants, as CDK does for its own grants: no IAM policy of the library either."""
+    app = cdk.App(outdir=str(tmp_path))
+    iam.Role.customize_roles(app, prevent_synthesis=False)
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account=OWNER, region=REGION))
+    _shared_number(stack)
+    app.synth()
+    template = json.loads((tmp_path / "S.template.json").read_text())
+    assert set(_iam_resources(template).values()) == {"AWS::IAM::Role"}
+    (role,) = json.loads((tmp_path / "iam-policy-report.json").read_text())["roles"]
+    assert any("sms-voice:PutResourcePolicy" in s["Action"] for s in role["identityPolicyStatements"])
 
 
 def test_tags_and_aspects_reach_the_function_and_its_log_group() -> None:
