@@ -11,6 +11,7 @@ from aws_cdk.interfaces import IEnvironmentAware
 from constructs import Construct
 
 from .ownership import ANOTHER, LOOKUP_PLACEHOLDER, UNKNOWN, ownership_of
+from .policy_checks import NOT_IN_REFERENCE_WARNING, not_in_reference_message
 from .resource_policy import ResourcePolicy
 from .resource_share import ResourceShare, check_organization_arn, check_ou_arn, default_share
 from .resource_types import SERVICE_SEND_ACTIONS, SmsResourceType
@@ -166,12 +167,15 @@ class SmsResourceBase(Resource):
         also gets a statement in this resource's policy."""
         valid = self.resource_type.sms_actions()
         valid_lower = {a.lower() for a in valid}  # IAM actions are case-insensitive
-        unknown = [a for a in actions if a.lower() not in valid_lower]
+        unlisted = {a: not_in_reference_message(a, self.resource_type.noun) for a in actions}
+        unknown = [a for a in actions if a.lower() not in valid_lower and unlisted[a] is None]
         if not actions or unknown:
             raise ValueError(
                 f"cannot grant {unknown or 'no actions'} on a {self.resource_type.noun}; "
                 f"use one of {', '.join(sorted(valid))}"
             )
+        for message in filter(None, unlisted.values()):  # newer than the reference: granted, with a warning
+            Annotations.of(self).add_warning_v2(NOT_IN_REFERENCE_WARNING, f"grant: {message}")
         if self.owned_by_another_account or not self._may_write_policy():
             # The owner's policy is theirs to write (or may be): our side is the identity statement.
             grant = iam.Grant.add_to_principal(

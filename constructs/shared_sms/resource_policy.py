@@ -47,7 +47,7 @@ class ResourcePolicy(Construct):
 
     Usually created for you by the first ``add_to_resource_policy``, ``share_with``,
     ``allow_service`` or cross-account grant on a resource. Create it yourself to
-    choose ``on_existing_policy`` or ``allow_public``; later statements added
+    choose ``on_existing_policy``, ``allow_public`` or ``allow_unconditioned_service``; later statements added
     through the resource land in this same policy.
 
     :param resource: the resource the policy is attached to (created or imported).
@@ -56,6 +56,10 @@ class ResourcePolicy(Construct):
         ``MERGE`` (default) keeps them beside ours, ``FAIL`` refuses to deploy,
         ``REPLACE`` overwrites them.
     :param allow_public: allow ``"*"`` principals without a condition. Default: False.
+    :param allow_unconditioned_service: allow service principals (``sns.amazonaws.com``...)
+        without an ``aws:SourceAccount`` or ``aws:SourceArn`` condition, which lets the service
+        act for any account through the resource. Default: False (``allow_service`` adds the
+        condition).
     :param removal_policy: ``DESTROY`` (default) deletes the policy with the stack;
         ``RETAIN`` leaves it attached.
     """
@@ -69,6 +73,7 @@ class ResourcePolicy(Construct):
         policy_document: iam.PolicyDocument | None = None,
         on_existing_policy: OnExistingPolicy | str = OnExistingPolicy.MERGE,
         allow_public: bool = False,
+        allow_unconditioned_service: bool = False,
         removal_policy: RemovalPolicy | None = None,
         _placed: bool = False,
         _first: dict[str, Any] | None = None,
@@ -85,6 +90,7 @@ class ResourcePolicy(Construct):
         self.on_existing_policy = mode
         self.resource = resource
         self.allow_public = allow_public
+        self.allow_unconditioned_service = allow_unconditioned_service
         # Statements shared_sms builds itself stay plain Python data (no round trips to
         # Node) until a PolicyStatement joins them: then all of them move to `document`.
         self._literal: list[dict[str, Any]] = [_first] if _first is not None else []
@@ -236,6 +242,7 @@ class ResourcePolicy(Construct):
                 resource_type=self.resource.resource_type,
                 resource_arn=self._function.stack.resolve(arn) if is_unresolved(arn) else arn,
                 allow_public=self.allow_public,
+                allow_unconditioned_service=self.allow_unconditioned_service,
             )
         ]
         errors += self._placement_problems()
@@ -278,8 +285,9 @@ def _check_placement(scope: Construct, id: str, resource: Shareable) -> None:
         raise ValueError(
             f"{scope.node.path}/{id}: this stack already has a resource policy for {resource.node.path} "
             f"at {existing.node.path}. "
-            "To choose on_existing_policy or allow_public, create the ResourcePolicy before the first "
-            "share_with, allow_service, add_to_resource_policy or grant on the resource; later statements join it"
+            "To choose on_existing_policy, allow_public or allow_unconditioned_service, create the ResourcePolicy "
+            "before the first share_with, allow_service, add_to_resource_policy or grant on the resource; "
+            "later statements join it"
         )
 
 

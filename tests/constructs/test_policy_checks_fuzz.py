@@ -47,15 +47,25 @@ def valid_policies(draw: st.DrawFn) -> tuple[SmsResourceType, str, dict[str, Any
             ),
             "Resource": arn,
         }
+        if "Service" in statement["Principal"]:  # whom the service acts for (the confused deputy)
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": draw(accounts)}}
         # IAM action names and the service prefix are case-insensitive.
         spelling = draw(st.sampled_from([str, str.lower, str.upper]))
         statement["Action"] = [spelling(f"sms-voice:{a}") for a in statement["Action"]]
         if statement["Effect"] == "Allow" and draw(st.booleans()):  # public, narrowed to callers of one org
             statement["Principal"] = draw(st.sampled_from(["*", {"AWS": "*"}, {"AWS": ["*"]}]))
             operator = draw(st.sampled_from(["StringEquals", "stringlike", "ForAnyValue:StringEquals"]))
-            statement["Condition"] = {
-                operator: {draw(st.sampled_from(["aws:PrincipalOrgID", "AWS:SourceAccount"])): "o-a1b2c3"}
-            }
+            key, value = draw(
+                st.sampled_from(
+                    [
+                        ("aws:PrincipalOrgID", "o-a1b2c3"),
+                        ("AWS:SourceAccount", "111122223333"),
+                        ("aws:PrincipalArn", "arn:aws:iam::111122223333:role/sender-*"),
+                        ("aws:PrincipalOrgPaths", "o-a1b2c3/r-ab12/ou-ab12-11111111/*"),
+                    ]
+                )
+            )
+            statement["Condition"] = {operator: {key: value}}
         if draw(st.booleans()):
             statement["Sid"] = draw(st.from_regex(r"\A[A-Za-z0-9]{1,20}\Z")) + str(index)
         statements.append(statement)
@@ -91,6 +101,14 @@ RULES: dict[str, tuple[Any, str]] = {
     "public with a wildcard caller condition": (
         lambda s, arn: s.update(Effect="Allow", Principal="*", Condition={"StringLike": {"aws:SourceArn": "*"}}),
         "without a condition on who calls",
+    ),
+    "public with a caller condition that pins nothing": (
+        lambda s, arn: s.update(Effect="Allow", Principal="*", Condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}}),
+        "without a condition on who calls",
+    ),
+    "service without a source condition": (
+        lambda s, arn: (s.update(Effect="Allow", Principal={"Service": "sns.amazonaws.com"}), s.pop("Condition", None)),
+        "without an aws:SourceAccount or aws:SourceArn condition",
     ),
     "NotPrincipal": (lambda s, arn: s.update(NotPrincipal=s.pop("Principal")), "uses NotAction, NotPrincipal"),
     "NotResource": (lambda s, arn: s.update(NotResource=s.pop("Resource")), "uses NotAction, NotPrincipal"),

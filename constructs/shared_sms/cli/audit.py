@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..policy_checks import names_the_caller
+from ..policy_checks import principal_flag
 from ..resource_types import ALL_TYPES, SmsResourceType
 from .aws import explain
 from .drift import _MARKER, POLICY_TYPE, live_policy
@@ -34,12 +34,9 @@ from .stacks import list_resources
 from .stacks import reason as _reason
 
 NOT_SHARED_SMS = "not shared-sms"
-PUBLIC = "public-without-caller-condition"
-SERVICE_WITHOUT_SOURCE = "service-without-source-condition"
 NOT_FOR_TYPE = "action-not-for-type"
 ORPHANED = "orphaned-statement"
 _TYPES = {t.name: t for t in ALL_TYPES}
-SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
 
 
 @dataclass(frozen=True)
@@ -152,11 +149,10 @@ def grants_of(
         for kind, principal in _principals(statement.get("NotPrincipal" if negated else "Principal")):
             flags = list(wrong)
             if effect == "Allow":  # a Deny narrows access whoever it names
-                # The synth-time rule: a caller key under a positive operator with a real value.
-                if (principal == "*" or negated) and not names_the_caller(conditions):
-                    flags.append(PUBLIC)  # NotPrincipal: everyone it does not name
-                elif kind == "Service" and not names_the_caller(conditions, SOURCE_KEYS):
-                    flags.append(SERVICE_WITHOUT_SOURCE)
+                # The synth-time rule itself (policy_checks.principal_flag): synthesis refuses these.
+                flag = principal_flag(kind, principal, conditions, negated=negated)
+                if flag:
+                    flags.append(flag)
             kind = f"not {kind}" if negated else kind
             grant = Grant(
                 arn, resource_type.name, sid, effect, kind, principal, actions, conditions, flags=tuple(flags)
