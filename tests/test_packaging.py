@@ -1,5 +1,10 @@
 """`constructs/` must not shadow the `constructs` library, and a built wheel must work
-outside the repository, function code included."""
+outside the repository, function code included.
+
+Here the wheel's dependencies are the dev pins (requirements.txt). tools/version_envs.py (make test,
+tests/versions/) runs the wheel test again in the floors env (the oldest releases pyproject.toml
+allows, exactly) and in the newest env, where tests/constructs and tests/cli also import shared_sms
+from the installed wheel, not from the source tree."""
 
 from __future__ import annotations
 

@@ -35,9 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ROOT / "tests" / "versions"
 CACHE = ROOT / ".cache" / "versions"
-TESTS = ["tests/constructs", "tests/cli"]
-# What the tests above import beyond shared-sms's own dependencies, at requirements.txt's pins.
-TEST_TOOLS = ["pytest", "hypothesis", "trustme", "cfn-lint"]
+# The wheel test of test_packaging builds the wheel and synthesizes a user's app outside the tree with it.
+PACKAGING = "tests/test_packaging.py::test_wheel_installs_and_synthesizes_outside_the_repo"
+TESTS = ["tests/constructs", "tests/cli", PACKAGING]
+# What the tests above need beyond shared-sms's own dependencies, at requirements.txt's pins; they run in
+# two processes (test_cli_rates.py mostly waits, for a minute and a half).
+TEST_TOOLS = ["pytest", "pytest-xdist", "hypothesis", "trustme", "cfn-lint", "build"]
+PYTEST = ["-n", "2", "--dist", "loadfile"]
 # Reported in the summary line.
 REPORTED = ["aws-cdk-lib", "constructs", "jsii", "cdk-nag", "boto3", "botocore", "tqdm"]
 PYTHON_LINE = re.compile(r"^#\s*python:\s*(\d+\.\d+)\s*$", re.M)
@@ -210,7 +214,7 @@ def run_in_env(args: argparse.Namespace, tag: str, started: float) -> int:
     ready = time.monotonic() - started
     # "constructs" off pytest's pythonpath: shared_sms comes from the wheel, the tests from the tree.
     command = [str(env_dir / "bin" / "python"), "-m", "pytest", "-q", "-rfE", "-o", "pythonpath=lambda .", "-p",
-               "no:cacheprovider", *(args.pytest_args or TESTS)]
+               "no:cacheprovider", *PYTEST, *(args.pytest_args or TESTS)]
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTHONPATH", None)
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
