@@ -28,6 +28,7 @@ lint: install
 	mypy
 	python tools/build_function_assets.py --check
 	python tools/build_action_table.py --check
+	python tools/build_cfn_schema_table.py --check
 
 test: lint
 	python -m pytest -q -n 4 --dist loadfile

@@ -16,6 +16,7 @@ from .base import (
     environment_of_reference,
     finish_import,
 )
+from .cfn_property_checks import check_properties
 from .resource_types import OPT_OUT_LIST
 
 
@@ -81,6 +82,12 @@ class OptOutList(OptOutListBase):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, id, physical_name=opt_out_list_name)
+        check_properties(
+            self,
+            "AWS::SMSVOICE::OptOutList",
+            {"OptOutListName": opt_out_list_name},
+            {"OptOutListName": "opt_out_list_name"},
+        )
         resource = smsvoice.CfnOptOutList(self, "Resource", opt_out_list_name=opt_out_list_name)
         resource.apply_removal_policy(removal_policy)
         self._arn, self._name = resource.attr_arn, resource.ref

@@ -18,6 +18,7 @@ from .base import (
     environment_of_reference,
     finish_import,
 )
+from .cfn_property_checks import KEYWORD_NAMES, check_properties
 from .opt_out_list import OptOutListBase, association_reference_of
 from .resource_types import PHONE_NUMBER
 
@@ -57,7 +58,8 @@ class PhoneNumber(PhoneNumberBase):
     import those with ``PhoneNumber.from_phone_number_arn``.
 
     :param iso_country_code: two-letter country code, e.g. ``US``.
-    :param number_type: ``LONG_CODE``, ``TOLL_FREE``, ``TEN_DLC``, ``SHORT_CODE`` or ``SIMULATOR``.
+    :param number_type: ``LONG_CODE``, ``TOLL_FREE``, ``TEN_DLC`` or ``SIMULATOR`` (what
+        CloudFormation accepts; short codes are requested in the console, then imported by ARN).
     :param number_capabilities: any of ``SMS``, ``VOICE``, ``MMS``.
     :param help_message: the reply to HELP (a mandatory keyword).
     :param stop_message: the reply to STOP (a mandatory keyword).
@@ -88,6 +90,24 @@ class PhoneNumber(PhoneNumberBase):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, id)
+        check_properties(
+            self,
+            "AWS::SMSVOICE::PhoneNumber",
+            {
+                "IsoCountryCode": iso_country_code,
+                "NumberType": number_type,
+                "NumberCapabilities": list(number_capabilities),
+                "MandatoryKeywords": {"HELP": {"Message": help_message}, "STOP": {"Message": stop_message}},
+                "OptOutListName": association_reference_of(opt_out_list),
+            },
+            KEYWORD_NAMES
+            | {
+                "IsoCountryCode": "iso_country_code",
+                "NumberType": "number_type",
+                "NumberCapabilities": "number_capabilities",
+                "OptOutListName": "opt_out_list",
+            },
+        )
         resource = smsvoice.CfnPhoneNumber(
             self,
             "Resource",

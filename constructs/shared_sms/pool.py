@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import weakref
 from collections.abc import Sequence
+from typing import Any
 
 import jsii
-from aws_cdk import RemovalPolicy
+from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_smsvoice as smsvoice
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPhoneNumberRef, IPoolRef, ISenderIdRef, PoolReference
-from constructs import Construct
+from constructs import Construct, IConstruct, IValidation
 
 from .base import (
     SmsResourceBase,
@@ -18,10 +21,18 @@ from .base import (
     environment_of_reference,
     finish_import,
 )
+from .cfn_property_checks import KEYWORD_NAMES, check_properties
 from .opt_out_list import OptOutListBase, association_reference_of
+from .ownership import LOOKUP_PLACEHOLDER, created_resource_of
 from .phone_number import PhoneNumber, PhoneNumberBase
+from .resource_policy import ResourcePolicy
+from .resource_share import shared_through_ram
 from .resource_types import POOL
 from .sender_id import SenderId, SenderIdBase
+from .tokens import is_unresolved
+
+# app -> phone number (a literal ARN, or the path of the resource that creates it) -> its pool
+_POOLED: weakref.WeakKeyDictionary[IConstruct, dict[str, Construct]] = weakref.WeakKeyDictionary()
 
 
 @jsii.implements(IPoolRef)
@@ -95,6 +106,17 @@ class Pool(PoolBase):
         if not origination_identities:
             raise ValueError(f"{self.node.path}: a pool needs at least one phone number or sender id")
         self.origination_identities = tuple(self._identity(i, x) for i, x in enumerate(origination_identities))
+        check_properties(
+            self,
+            "AWS::SMSVOICE::Pool",
+            {
+                "OriginationIdentities": [identity.resource_arn for identity in self.origination_identities],
+                "MandatoryKeywords": {"HELP": {"Message": help_message}, "STOP": {"Message": stop_message}},
+                "OptOutListName": association_reference_of(opt_out_list),
+            },
+            KEYWORD_NAMES | {"OriginationIdentities": "origination_identities", "OptOutListName": "opt_out_list"},
+        )
+        self._claim_numbers()
         resource = smsvoice.CfnPool(
             self,
             "Resource",
@@ -110,6 +132,40 @@ class Pool(PoolBase):
         )
         resource.apply_removal_policy(removal_policy)
         self._arn, self._id = resource.attr_arn, resource.attr_pool_id
+        self.node.add_validation(_PoolValidation(self))
+
+    def _claim_numbers(self) -> None:
+        """A phone number is in at most one pool (CreatePool refuses one that already is): a
+        number of this app given to two pools of the app fails here, not at deploy time."""
+        pooled = _POOLED.setdefault(self.node.root, {})
+        for identity in self.origination_identities:
+            if not isinstance(identity, PhoneNumberBase):
+                continue  # a sender ID may be in several pools
+            arn = identity.resource_arn
+            if arn.startswith(LOOKUP_PLACEHOLDER):
+                continue  # not looked up yet
+            created = created_resource_of(arn)
+            key = f"created:{created.node.path}" if created is not None else arn
+            other = pooled.setdefault(key, self)
+            if other is not self:
+                number = identity.node.path if is_unresolved(arn) else f"{identity.node.path} ({arn})"
+                raise ValueError(
+                    f"{self.node.path}: phone number {number} is already in pool {other.node.path}; a number is "
+                    "in at most one pool, so the deployment would fail on CreatePool: give it to one pool only"
+                )
+
+    def _unshared_identities(self) -> list[str]:
+        """The pool's numbers and sender IDs that some principal of the pool's policy (an Allow
+        statement's principal and conditions) is not given by their own policy or a RAM share."""
+        policy = ResourcePolicy.existing_for(self)
+        wanted = _grantees(policy) if policy is not None else set()
+        missing = []
+        for identity in self.origination_identities if wanted else ():
+            theirs = ResourcePolicy.existing_for(identity)
+            given = _grantees(theirs) if theirs is not None else set()
+            if not all(g in given or (g[0] == "AWS" and shared_through_ram(identity, g[1])) for g in wanted):
+                missing.append(identity.node.path)
+        return missing
 
     def _identity(
         self, index: int, identity: PhoneNumberBase | SenderIdBase | IPhoneNumberRef | ISenderIdRef
@@ -163,3 +219,50 @@ class Pool(PoolBase):
         return finish_import(
             imported, scope=scope, verify_shared=verify_shared, owned=owned, reference=pool, importer=importer
         )
+
+
+@jsii.implements(IValidation)
+class _PoolValidation:
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    def validate(self) -> list[str]:
+        missing = self._pool._unshared_identities()
+        if missing:
+            # The RAM path's warning (ResourceShare), for a pool shared through its policy.
+            Annotations.of(self._pool).add_warning_v2(
+                "shared-sms:pool-identities-not-shared",
+                f"pool {self._pool.node.path} is shared but its origination identities {', '.join(missing)} "
+                "are not shared with the same principals; consumers see the pool but cannot send "
+                "through them: share them too (share_with, allow_service or add_to_resource_policy on each, "
+                "with the same principals)",
+            )
+        return []
+
+
+def _grantees(policy: ResourcePolicy) -> set[tuple[str, str, str]]:
+    """``(principal kind, principal, conditions)`` of every Allow statement of ``policy``; an
+    account's root ARN is its account id, as IAM treats them."""
+    rendered: Any = policy._rendered() or {}
+    found = set()
+    for statement in rendered.get("Statement", []) if isinstance(rendered, dict) else []:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        conditions = json.dumps(statement.get("Condition"), sort_keys=True)
+        if principal == "*":
+            found.add(("*", "*", conditions))
+            continue
+        for kind, values in principal.items() if isinstance(principal, dict) else ():
+            for value in values if isinstance(values, list) else [values]:
+                found.add((kind, _account_of(value), conditions))
+    return found
+
+
+def _account_of(principal: Any) -> str:
+    if not isinstance(principal, str):
+        return json.dumps(principal, sort_keys=True)
+    parts = principal.split(":")
+    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
+        return parts[4]
+    return principal

@@ -18,6 +18,7 @@ from .policy_checks import MAX_POLICY_CHARS, action_warnings, check_policy, esti
 from .policy_function import SERVICE_TIMEOUT_S, PolicyFunction
 from .shareable import Shareable
 from .stack_facts import Producer
+from .stage_paths import stage_relative_path
 from .tokens import contains_intrinsic, contains_token, inline_partition, is_unresolved
 
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
@@ -195,7 +196,8 @@ class ResourcePolicy(Construct):
         """The stack's policy for ``resource``'s ARN, created on first use at
         ``<stack>/SharedSmsPolicies/<id>``, whichever construct of the ARN asked first (so
         reordering calls keeps its logical id). ``<id>``: ``<type>-<id>`` of a literal ARN,
-        the path of a resource created in the app, else ``deploy-time-<hash of the ARN>``.
+        the path of a resource created in the app (below its ``Stage``, so that moving the
+        stacks into a Stage keeps it), else ``deploy-time-<hash of the ARN>``.
         ``statement``: one to add, as CloudFormation JSON (see ``_add_literal``)."""
         existing = cls.existing_for(resource)
         if existing is not None:
@@ -296,6 +298,6 @@ def _policy_id(stack: Stack, arn: str) -> str:
         return arn.split(":", 5)[5].replace("/", "-")
     target = created_resource_of(arn)
     if target is not None:
-        return target.node.path.replace("/", "-")
+        return stage_relative_path(target).replace("/", "-")
     key = PolicyFunction.of(stack).arn_key(arn)
     return f"deploy-time-{hashlib.sha256(key.encode()).hexdigest()[:8]}"

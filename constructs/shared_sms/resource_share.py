@@ -12,17 +12,18 @@ import hashlib
 import json
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 import jsii
-from aws_cdk import Annotations, Lazy, Stack
+from aws_cdk import Annotations, CfnTag, Lazy, Stack
 from aws_cdk import aws_ram as ram
 from constructs import Construct, IValidation
 
 from .ownership import ANOTHER, placement_problems
 from .shareable import Shareable
 from .stack_facts import Producer
+from .stage_paths import stage_relative_path
 from .tokens import is_unresolved
 
 DEFAULT_SHARES_ID = "SharedSmsResourceShares"  # where share_with_organization(...) puts its shares
@@ -31,6 +32,9 @@ DEFAULT_SHARES_ID = "SharedSmsResourceShares"  # where share_with_organization(.
 _ACCOUNT = re.compile(r"\d{12}")
 _ORGANIZATION = re.compile(r"arn:aws[a-z-]*:organizations::\d{12}:organization/(?P<org>o-[a-z0-9]{10,32})")
 _OU = re.compile(r"arn:aws[a-z-]*:organizations::\d{12}:ou/(?P<org>o-[a-z0-9]{10,32})/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}")
+_SERVICE = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
+_PERMISSION = re.compile(r"arn:aws[a-z-]*:ram::(aws|\d{12}):permission/[A-Za-z0-9_./-]+")
+_PERMISSION_EXAMPLE = "arn:aws:ram::aws:permission/AWSRAMDefaultPermission<Type>"
 _ORGANIZATION_EXAMPLE = "arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5"
 _OU_EXAMPLE = "arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cdef5678"
 _SHARES: weakref.WeakKeyDictionary[Stack, list[ResourceShare]] = weakref.WeakKeyDictionary()
@@ -45,7 +49,7 @@ def check_principal(principal: str) -> str:
         )
     if is_unresolved(principal) or _ACCOUNT.fullmatch(principal) or _ORGANIZATION.fullmatch(principal):
         return principal
-    if _OU.fullmatch(principal):
+    if _OU.fullmatch(principal) or _SERVICE.fullmatch(principal):
         return principal
     if principal.startswith("arn:") and ":organizations::" in principal:
         raise ValueError(
@@ -55,7 +59,7 @@ def check_principal(principal: str) -> str:
         )
     raise ValueError(
         f"cannot share with {principal!r}: a RAM principal is a 12-digit account id, an organization ARN "
-        f"({_ORGANIZATION_EXAMPLE}) or an OU ARN ({_OU_EXAMPLE})"
+        f"({_ORGANIZATION_EXAMPLE}), an OU ARN ({_OU_EXAMPLE}) or a service principal (sns.amazonaws.com)"
     )
 
 
@@ -98,8 +102,19 @@ class ResourceShare(Construct):
     :param principals: 12-digit account ids, organization ARNs
         (``arn:aws:organizations::<management account>:organization/o-...``) or OU ARNs
         (``arn:aws:organizations::<management account>:ou/o-.../ou-...``).
+        (``arn:aws:organizations::<management account>:ou/o-.../ou-...``), or service principals
+        (``sns.amazonaws.com``; then ``sources`` is needed).
     :param allow_external_principals: let accounts outside the organization accept. Default: False.
     :param resource_share_name: the share's name in RAM. Default: a name unique in the app.
+    :param permission_arns: the RAM managed permissions to use (``arn:aws:ram::aws:permission/...``,
+        or a customer managed permission of this account), at most one per resource type.
+        Default: RAM's default permission for each type.
+    :param sources: for service principals, the 12-digit accounts the service may act for
+        (RAM's ``Sources``: the ``aws:SourceAccount`` of a resource policy). Needed with a service
+        principal; refused without one.
+    :param tags: tags of the share itself (not of the shared resources). ``Tags.of(share)`` adds more.
+    :param resource_share_configuration: RAM's ``ResourceShareConfiguration``
+        (``RetainSharingOnAccountLeaveOrganization``...). Default: RAM's.
     """
 
     def __init__(
@@ -111,8 +126,16 @@ class ResourceShare(Construct):
         principals: Sequence[str] = (),
         allow_external_principals: bool = False,
         resource_share_name: str | None = None,
+        permission_arns: Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        resource_share_configuration: ram.CfnResourceShare.ResourceShareConfigurationProperty | None = None,
     ) -> None:
         super().__init__(scope, id)
+        problems = _literal_problems(permission_arns or (), sources or (), tags or {})
+        if problems:
+            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
+        self._sources = list(sources) if sources is not None else None
         self._stack = Stack.of(self)
         self._allow_external_principals = allow_external_principals
         self._resources: dict[str, Shareable] = {}
@@ -125,6 +148,10 @@ class ResourceShare(Construct):
             resource_arns=Lazy.list(Producer(lambda: [r.resource_arn for r in self._resources.values()])),
             principals=Lazy.list(Producer(lambda: list(self._principals.values()))),
             allow_external_principals=allow_external_principals,
+            permission_arns=list(permission_arns) if permission_arns is not None else None,
+            sources=self._sources,
+            tags=[CfnTag(key=key, value=value) for key, value in sorted(tags.items())] if tags else None,
+            resource_share_configuration=resource_share_configuration,
         )
         _SHARES.setdefault(self._stack, []).append(self)
         self.add_resources(*resources)
@@ -186,6 +213,17 @@ class ResourceShare(Construct):
                 f"{self.node.path}: the resource share has no principals: add_principals(...) with an account "
                 "id, an organization ARN or an OU ARN"
             )
+        services = [p for p in self._principals.values() if not is_unresolved(p) and _SERVICE.fullmatch(p)]
+        if services and not self._sources:
+            problems.append(
+                f"{self.node.path}: shares with {', '.join(services)} without sources: the service could use the "
+                "resources for any account; name the accounts it acts for with sources=[...]"
+            )
+        if self._sources and not services and all(not is_unresolved(p) for p in self._principals.values()):
+            problems.append(
+                f"{self.node.path}: sources only apply to service principals, and this share has none: "
+                "remove sources, or share with the service (e.g. sns.amazonaws.com)"
+            )
         for resource in self._resources.values():
             problems += [
                 f"{self.node.path}: {resource.node.path} is in {part} {place} but the stack deploys to "
@@ -215,6 +253,29 @@ class ResourceShare(Construct):
                 )
 
 
+def _literal_problems(permission_arns: Sequence[str], sources: Sequence[str], tags: Mapping[str, str]) -> list[str]:
+    """What RAM would refuse at deploy time among the literal values (tokens are not checked)."""
+    problems = [
+        f"permission_arns: {arn!r} is not a RAM permission ARN (expected {_PERMISSION_EXAMPLE}, "
+        "see `aws ram list-permissions --resource-type sms-voice:<type>`)"
+        for arn in permission_arns
+        if not is_unresolved(arn) and not _PERMISSION.fullmatch(arn)
+    ]
+    if len(set(permission_arns)) < len(permission_arns):
+        problems.append("permission_arns names a permission twice: name each once")
+    problems += [
+        f"sources: {source!r} is not a 12-digit account id"
+        for source in sources
+        if not is_unresolved(source) and not _ACCOUNT.fullmatch(source)
+    ]
+    for key, value in tags.items():
+        if not is_unresolved(key) and (not 1 <= len(key) <= 128 or key.lower().startswith("aws:")):
+            problems.append(f"tags: key {key!r} must be 1 to 128 characters, not starting with aws:")
+        if not is_unresolved(value) and len(value) > 256:
+            problems.append(f"tags: the value of {key!r} is longer than 256 characters")
+    return problems
+
+
 def default_share(resource: Shareable, principal: str) -> ResourceShare:
     """The share of ``resource``'s stack for ``principal``, created on first use.
 
@@ -229,6 +290,12 @@ def default_share(resource: Shareable, principal: str) -> ResourceShare:
         share = defaults[key] = ResourceShare(container, _principal_id(principal, key), principals=[principal])
         share._fixed_principals = True
     return defaults[key]
+
+
+def shared_through_ram(resource: Shareable, account: str) -> bool:
+    """Whether a RAM share of ``resource``'s stack gives it to ``account`` (an account id, or
+    an AWS principal that names one)."""
+    return any(share.gives(resource, account) for share in _SHARES.get(resource.own_stack, []))
 
 
 def _organization_of(principal: str) -> str | None:
@@ -249,6 +316,7 @@ def _principal_id(principal: str, key: str) -> str:
 
 
 def _default_name(share: ResourceShare) -> str:
-    """RAM names need not be unique; a readable, stable one per construct path."""
-    path = share.node.path
+    """RAM names need not be unique; a readable, stable one per construct path (below the
+    Stage, so that moving the stacks into a Stage keeps it)."""
+    path = stage_relative_path(share)
     return path if len(path) <= 255 else path[:246] + hashlib.sha256(path.encode()).hexdigest()[:8]

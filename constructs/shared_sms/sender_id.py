@@ -16,6 +16,7 @@ from .base import (
     environment_of_reference,
     finish_import,
 )
+from .cfn_property_checks import check_properties
 from .resource_types import SENDER_ID
 
 
@@ -54,7 +55,8 @@ class SenderIdBase(SmsResourceBase):
 class SenderId(SenderIdBase):
     """A sender ID (``AWS::SMSVOICE::SenderId``), registered for one country.
 
-    :param sender_id: the alphanumeric sender ID, e.g. ``MYBRAND``.
+    :param sender_id: the alphanumeric sender ID, e.g. ``MYBRAND`` (upper case letters, digits,
+        ``_`` and ``-``, as CloudFormation's schema requires).
     :param iso_country_code: two-letter country code, e.g. ``GB``.
     :param deletion_protection: refuse ``ReleaseSenderId`` while on. Default: off.
     :param removal_policy: default ``RETAIN_ON_UPDATE_OR_DELETE`` (``RetainExceptOnCreate``): a released
@@ -73,6 +75,12 @@ class SenderId(SenderIdBase):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, id)
+        check_properties(
+            self,
+            "AWS::SMSVOICE::SenderId",
+            {"SenderId": sender_id, "IsoCountryCode": iso_country_code},
+            {"SenderId": "sender_id", "IsoCountryCode": "iso_country_code"},
+        )
         resource = smsvoice.CfnSenderId(
             self,
             "Resource",

@@ -162,7 +162,8 @@ def test_a_pool_names_an_imported_opt_out_list_by_arn_and_its_own_by_name() -> N
     shared = OptOutList.from_opt_out_list_arn(stack, "Shared", OPT_OUT_ARN.replace(OWNER, "777788889999"))
     own = OptOutList(stack, "Own", opt_out_list_name="own-list")
     Pool(stack, "WithShared", origination_identities=[number], help_message="h", stop_message="s", opt_out_list=shared)
-    Pool(stack, "WithOwn", origination_identities=[number], help_message="h", stop_message="s", opt_out_list=own)
+    other = PhoneNumber.from_phone_number_arn(stack, "Other", NUMBER_ARN.replace("phone-0", "phone-1"))  # one pool each
+    Pool(stack, "WithOwn", origination_identities=[other], help_message="h", stop_message="s", opt_out_list=own)
     names = sorted(
         json.dumps(p["Properties"]["OptOutListName"])
         for p in Template.from_stack(stack).find_resources("AWS::SMSVOICE::Pool").values()

@@ -226,6 +226,8 @@ def test_a_pool_whose_numbers_reach_the_same_principals_through_other_shares_doe
     ResourceShare(stack, "Both", resources=[pool], principals=[OU, ORG])
     number.share_with_organizational_unit(OU)
     number.share_with_organization(ORG)
-    other = Pool(stack, "Other", origination_identities=[number], help_message="h", stop_message="s")
+    second = PhoneNumber.from_phone_number_arn(stack, "Second", number_arn(2))  # a number is in one pool only
+    second.share_with_organization(ORG)
+    other = Pool(stack, "Other", origination_identities=[second], help_message="h", stop_message="s")
     other.share_with_organizational_unit(OTHER_OU)  # the number reaches OTHER_OU: it is in the organization
     assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("origination identities")) == []
