@@ -43,7 +43,7 @@ def function_environment(emulator_url: str, ca_file: Path) -> dict[str, str]:
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator_url,
-        "SHARED_SMS_RESPONSE_CA_BUNDLE": str(ca_file),
+        "SSL_CERT_FILE": str(ca_file),  # OpenSSL: the sink's CA is trusted
         "LOG_LEVEL": "ERROR",
     }
 

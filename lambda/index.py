@@ -19,7 +19,7 @@ helper = SingleAnswerResource()
 try:
     from botocore.exceptions import BotoCoreError
 
-    from shared_sms_function import lifecycle, shared_check, stack_status
+    from shared_sms_function import freshness, lifecycle, shared_check, stack_status
     from shared_sms_function.client import (
         ATTEMPT_MAX_S,
         OutOfTimeError,
@@ -43,14 +43,18 @@ STACKS: Any = None  # CloudFormation, made when first needed (most invocations n
 STACK_ID_ENV = "SHARED_SMS_STACK_ID"  # AWS::StackId of the function's own stack, set by the construct
 
 
-def _deadline(context: Any) -> lifecycle.Deadline:
-    return lifecycle.Deadline.of(context, lambda: helper.answered)
+def _deadline(event: dict[str, Any], context: Any) -> lifecycle.Deadline:
+    """The invocation's time, and no later than CloudFormation waits for this event's answer."""
+    return lifecycle.Deadline.of(context, lambda: helper.answered, freshness.answer_due(event))
 
 
 def _foreign_stack(event: dict[str, Any]) -> str | None:
-    """Why the event is refused when it comes from another stack than the function's own."""
+    """Why the event is refused when it comes from another stack than the function's own (or
+    when the function does not know its stack: fail closed)."""
     own = os.environ.get(STACK_ID_ENV)
-    if own and event["StackId"] != own:
+    if not own:
+        return f"this function has no {STACK_ID_ENV}, so it serves no stack: set it to the stack's AWS::StackId"
+    if event["StackId"] != own:
         return f"this function serves the custom resources of stack {own} only, not of {event['StackId']}"
     return None
 
@@ -77,7 +81,7 @@ def _check(event: dict[str, Any], context: Any) -> str:
     """
     arn = shared_check.check_properties(event.get("ResourceProperties") or {})
     consumer = shared_check.account_of_stack(event["StackId"])
-    deadline = _deadline(context)
+    deadline = _deadline(event, context)
     try:
         helper.Data.update(_shared_data(arn, consumer, deadline))
     except shared_check.NotSharedError as error:
@@ -141,7 +145,7 @@ def create(event: dict[str, Any], context: Any) -> str:
     props = _properties(event)
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
-    deadline = _deadline(context)
+    deadline = _deadline(event, context)
     applied = lifecycle.create_policy(CLIENT, props, _owner(event), deadline)
     if _overtaken(event, deadline):
         # Another resource failed while this one ran: CloudFormation may have cancelled this Create
@@ -156,7 +160,7 @@ def update(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
         return _check(event, context)
     props = _properties(event)
-    deadline = _deadline(context)
+    deadline = _deadline(event, context)
     try:
         applied = lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline)
     except lifecycle.RefusedError as error:
@@ -180,7 +184,7 @@ def update(event: dict[str, Any], context: Any) -> str:
 def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
         return  # a check changes nothing, so deleting it undoes nothing
-    deadline = _deadline(context)
+    deadline = _deadline(event, context)
     arn = event["PhysicalResourceId"]
     if not is_sms_voice_arn(arn):
         # Not the ARN we answer: CloudFormation made the id itself, for a Create that failed
@@ -200,8 +204,8 @@ def handler(event: Any, context: Any) -> None:
     if problem:
         helper.answer_malformed(event, problem)
         return
-    foreign = _foreign_stack(event)
-    if foreign:
-        helper.answer_malformed(event, foreign)  # FAILED, and no call to the service
+    refused = _foreign_stack(event) or freshness.lateness(event)
+    if refused:
+        helper.answer_malformed(event, refused)  # FAILED, and no call to the service
         return
     helper(event, context)

@@ -88,7 +88,8 @@ def function_env(emulator_server: SmsVoiceEmulator, sink: HttpsSink, cloudformat
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator_server.url,
         "AWS_ENDPOINT_URL_CLOUDFORMATION": cloudformation_server.url,
-        "SHARED_SMS_RESPONSE_CA_BUNDLE": str(sink.ca_file),
+        # OpenSSL's own setting (the function has no switch of its own): the sink's CA is trusted.
+        "SSL_CERT_FILE": str(sink.ca_file),
         "AWS_LAMBDA_FUNCTION_NAME": "SmsProducer-SharedSmsPolicyFunction",
     }
     os.environ.update(env)

@@ -197,6 +197,18 @@ class PolicyFunction(Construct):
             timeout=FUNCTION_TIMEOUT_S,
         )
         code.add_resource_metadata(function, "Code")
+        # CloudFormation invokes the function asynchronously. Lambda would retry a failed invocation
+        # twice and keep a throttled event for six hours: a Create handled again after its Delete
+        # puts back a grant CloudFormation believes gone. No retry, and no event older than
+        # CloudFormation waits for its answer (the function checks the ResponseURL's age too).
+        lambda_.CfnEventInvokeConfig(
+            handler,
+            "Delivery",
+            function_name=function.ref,
+            qualifier="$LATEST",
+            maximum_retry_attempts=0,
+            maximum_event_age_in_seconds=int(SERVICE_TIMEOUT_S),
+        )
         # Custom resources reference the function, so they also wait for its permissions. (Not
         # on the role: the function references it already, and cfn-lint flags W3005.)
         if self._access is not None:

@@ -30,9 +30,6 @@ from .response import put_answer
 
 logger = logging.getLogger(__name__)
 
-# Test-only: a CA file for the HTTPS ResponseURL sink. Unset in AWS (default trust store).
-CA_BUNDLE_ENV = "SHARED_SMS_RESPONSE_CA_BUNDLE"
-
 
 @contextmanager
 def _env(name: str, value: str) -> Iterator[None]:
@@ -55,7 +52,8 @@ class SingleAnswerResource(CfnResource):
                 log_level=os.environ.get("LOG_LEVEL", "INFO"),
                 boto_level="ERROR",
                 sleep_on_delete=0,  # nothing here waits for CloudWatch Logs
-                ssl_verify=os.environ.get(CA_BUNDLE_ENV) or None,
+                # The default trust store (the tests point OpenSSL's SSL_CERT_FILE at their sink's CA).
+                ssl_verify=None,
             )
         self._answer_lock = threading.Lock()
         self._answered = False

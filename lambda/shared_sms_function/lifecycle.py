@@ -60,10 +60,16 @@ class Deadline:
         self._answered = answered
 
     @classmethod
-    def of(cls, context: Any, answered: Callable[[], bool] = lambda: False) -> Deadline:
+    def of(cls, context: Any, answered: Callable[[], bool] = lambda: False, due: float | None = None) -> Deadline:
         """``answered``: whether the answer already went out (crhelper's timer answers FAILED
-        0.5 s before the timeout): from then on nothing is written and nothing waited for."""
-        return cls(lambda: context.get_remaining_time_in_millis() / 1000.0, answered)
+        0.5 s before the timeout): from then on nothing is written and nothing waited for.
+        ``due``: the epoch second after which CloudFormation no longer waits (freshness.py)."""
+
+        def remaining_s() -> float:
+            left = context.get_remaining_time_in_millis() / 1000.0
+            return left if due is None else min(left, due - time.time())
+
+        return cls(remaining_s, answered)
 
     def reserving(self, seconds: float) -> Deadline:
         """The same deadline, ``seconds`` earlier: time kept back for what comes after."""
@@ -232,11 +238,22 @@ def merge(
     if split.foreign and mode == FAIL and not same_statements(split.mine, ours):
         # (A rollback whose statements are already in place writes nothing, so refuses nothing.)
         count = f"{len(split.foreign)} statement{'s' if len(split.foreign) != 1 else ''}"
+        # The reason is published in the stack's events: it names Sids only; other teams'
+        # principals go to the function's log.
+        logger.warning(
+            {
+                "message": "refused: statements this stack did not write",
+                "arn": arn,
+                "found": [_label(s) for s in split.foreign],
+            }
+        )
+        sids = [f"Sid {s['Sid']}" for s in split.foreign if s.get("Sid")]
+        unnamed = len(split.foreign) - len(sids)
         raise RefusedError(
             _fitted(
                 f"{_resource_of(arn)} has {count} this stack did not write; left unchanged. "
                 'on_existing_policy "MERGE" keeps them, "REPLACE" overwrites them. Found: ',
-                [_label(s) for s in split.foreign],
+                sids + ([f"{unnamed} without a Sid (the function's log names their principals)"] if unnamed else []),
             )
         )
     if split.foreign and mode == REPLACE:

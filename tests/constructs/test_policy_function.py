@@ -301,3 +301,21 @@ def test_deploy_time_arns_get_grants_of_their_own_up_to_a_limit_within_iam_limit
     ]
     resolved = json.dumps(documents, separators=(",", ":")).replace('{"Ref":"Arn', "x" * 100)
     assert len(resolved) < IAM_INLINE_POLICY_LIMIT
+
+
+def test_lambda_neither_retries_an_event_nor_delivers_one_cloudformation_stopped_waiting_for() -> None:
+    """Issue 23 (replayed or late events): the function is invoked asynchronously."""
+    app = cdk.App()
+    stack = cdk.Stack(app, "Producer", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    arn = "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef"
+    PhoneNumber.from_phone_number_arn(stack, "Number", arn).share_with(iam.AccountPrincipal("444455556666"))
+    template = Template.from_stack(stack)
+
+    (config,) = template.find_resources("AWS::Lambda::EventInvokeConfig").values()
+    (function_id,) = template.find_resources("AWS::Lambda::Function")
+    assert config["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert config["Properties"]["MaximumRetryAttempts"] == 0
+    timeouts = {
+        int(r["Properties"]["ServiceTimeout"]) for r in template.find_resources("Custom::SmsResourcePolicy").values()
+    }
+    assert config["Properties"]["MaximumEventAgeInSeconds"] <= min(timeouts)

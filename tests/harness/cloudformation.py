@@ -96,7 +96,7 @@ class CustomResource:
         event: dict[str, Any] = {
             "RequestType": request_type,
             "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:SmsProducer-SharedSmsPolicyFunction",
-            "ResponseURL": f"{self.sink.url}/{request_id}",
+            "ResponseURL": self.sink.response_url(request_id),
             "StackId": self.stack_id,
             "RequestId": request_id,
             "ResourceType": RESOURCE_TYPE,

@@ -444,7 +444,7 @@ class LocalCloudFormation:
         event: dict[str, Any] = {
             "RequestType": request_type,
             "ServiceToken": props.get("ServiceToken", ""),
-            "ResponseURL": f"{self.sink.url}/{request_id}",
+            "ResponseURL": self.sink.response_url(request_id),
             "StackId": stack.stack_id,
             "RequestId": request_id,
             "ResourceType": kind,

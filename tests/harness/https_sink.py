@@ -2,7 +2,7 @@
 
 crhelper always answers over HTTPS, so the sink serves a certificate from a
 throwaway CA (trustme); the CA file reaches crhelper's ``ssl_verify`` through
-the function's test-only SHARED_SMS_RESPONSE_CA_BUNDLE setting.
+OpenSSL's SSL_CERT_FILE setting (the function has no switch of its own).
 
 ``answer_problem`` checks an answer as CloudFormation does ("Custom resource response objects",
 CloudFormation User Guide): the body at most 4,096 bytes, ``Status`` SUCCESS or FAILED, a
@@ -15,10 +15,13 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import trustme
 
@@ -81,6 +84,12 @@ class HttpsSink:
     def url(self) -> str:
         return f"https://127.0.0.1:{self._server.server_address[1]}"
 
+    def response_url(self, request_id: str, signed_at: float | None = None) -> str:
+        """A ResponseURL as CloudFormation's pre-signed S3 URLs look (SigV4 query), signed now."""
+        moment = datetime.fromtimestamp(time.time() if signed_at is None else signed_at, UTC)
+        query = urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": moment.strftime("%Y%m%dT%H%M%SZ")})
+        return f"{self.url}/{request_id}?{query}&X-Amz-Expires=7200&X-Amz-SignedHeaders=host&X-Amz-Signature=emulated"
+
     def record(self, request_id: str, body: dict[str, Any]) -> int | None:
         """The HTTP status to answer with, or None to drop the connection."""
         with self._cond:
@@ -114,7 +123,7 @@ def _handler_for(sink: HttpsSink) -> type[BaseHTTPRequestHandler]:
             if not isinstance(body, dict):  # stored as S3 would store it: CloudFormation refuses it later
                 body = {"_invalid": raw.decode(errors="replace")}
             body["_bytes"] = len(raw)
-            status = sink.record(self.path.strip("/"), body)
+            status = sink.record(urlsplit(self.path).path.strip("/"), body)
             if status is None:  # a failing endpoint: the connection drops with no answer
                 self.close_connection = True
                 return
