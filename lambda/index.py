@@ -123,7 +123,8 @@ def _shared_data(arn: str, consumer: str, deadline: lifecycle.Deadline) -> dict[
     for delay in (*lifecycle.ACCESS_DENIED_DELAYS, None):
         try:
             with bounded_by(deadline.allows):
-                return shared_check.check_shared(CLIENT, arn, consumer)
+                # Listed in the ARN's region: Owner=SHARED lists only the client's region.
+                return shared_check.check_shared(shared_check.client_for(CLIENT, arn), arn, consumer)
         except shared_check.ListDeniedError:
             if delay is None or not deadline.allows(delay + ATTEMPT_MAX_S):
                 raise

@@ -3,15 +3,21 @@
 Lists the type's resources with ``Owner="SHARED"`` through botocore's paginators
 (narrowed by filters where the API has them: sender ID and country for sender
 IDs) and answers what the owner shares (status, message type, two-way flags...).
+
+The service is regional: a list shows what is shared with the caller in the client's
+region only. An ARN of another region than the function's is listed with a client of the
+ARN's region (``client_for``), as the same identity.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .client import sms_voice_client
 from .errors import PolicyError, describe_client_error, error_code
 from .properties import SMS_VOICE_ARN
 
@@ -45,6 +51,36 @@ def account_of_stack(stack_id: str) -> str:
     """The deploying account, from ``arn:aws:cloudformation:<region>:<account>:stack/...``."""
     parts = stack_id.split(":")
     return parts[4] if len(parts) > 5 else ""
+
+
+_REGIONAL: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def client_for(client: Any, arn: str) -> Any:
+    """``client``, or its twin in the region of ``arn``: ``Owner="SHARED"`` lists only the
+    caller's region, so a number of us-east-1 is listed there whichever region the consumer's
+    stack (and this function) deploys to. The twin signs with the same credentials (the
+    function's role, whose Describe* grant is on Resource "*", any region) and is kept with
+    ``client`` for later checks."""
+    match = SMS_VOICE_ARN.match(arn)
+    region = match["region"] if match else None
+    if region is None or region == client.meta.region_name:
+        return client
+    regional = _REGIONAL.setdefault(client, {})
+    if region not in regional:
+        credentials = client._get_credentials()  # botocore's: the identity this client signs as
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        keys = (
+            {}
+            if frozen is None
+            else {
+                "aws_access_key_id": frozen.access_key,
+                "aws_secret_access_key": frozen.secret_key,
+                "aws_session_token": frozen.token,
+            }
+        )
+        regional[region] = sms_voice_client(region, **keys)
+    return regional[region]
 
 
 def check_properties(properties: dict[str, Any]) -> str:
