@@ -49,13 +49,23 @@ def _read(assembly: Path, default_region: str | None) -> list[Declared]:
     found: list[Declared] = []
     for name, artifact in sorted(manifest.get("artifacts", {}).items()):
         if artifact.get("type") == NESTED_ASSEMBLY:
-            found += _read(assembly / artifact["properties"]["directoryName"], default_region)
+            found += _read(_inside(assembly, artifact["properties"]["directoryName"]), default_region)
         elif artifact.get("type") == STACK:
             properties = artifact["properties"]
-            template = json.loads((assembly / properties["templateFile"]).read_text())
+            template = json.loads(_inside(assembly, properties["templateFile"]).read_text())
             where = _Where(artifact.get("displayName") or name, properties.get("stackName") or name)
             found += _with_nested(assembly, where, artifact, template, default_region)
     return found
+
+
+def _inside(assembly: Path, relative: str) -> Path:
+    """``relative`` under ``assembly``; a name that leads out of it (absolute, ``..``, a link) is
+    refused: a crafted cdk.out must not make the command line read other files."""
+    root = assembly.resolve()
+    path = (assembly / relative).resolve()
+    if not path.is_relative_to(root):
+        raise CliError(f"{assembly / 'manifest.json'} names {relative!r}, outside the cloud assembly: not read")
+    return path
 
 
 @dataclass(frozen=True)
@@ -86,14 +96,16 @@ def _nested_template(assembly: Path, resource: dict[str, Any]) -> Path | None:
     """The template file of a nested stack: named by its asset metadata (the CDK CLI adds it) or,
     without it, by the asset whose object key its TemplateURL names (the assets manifests)."""
     named = resource.get("Metadata", {}).get("aws:asset:path")
-    if named and (assembly / named).is_file():
-        return assembly / named
+    if named and _inside(assembly, named).is_file():
+        return _inside(assembly, named)
     url = json.dumps(resource.get("Properties", {}).get("TemplateURL", ""))
     for manifest in assembly.glob("*.assets.json"):
         for asset_hash, asset in json.loads(manifest.read_text()).get("files", {}).items():
             source = asset.get("source", {}).get("path", "")
-            if f"{asset_hash}.json" in url and source.endswith(".template.json") and (assembly / source).is_file():
-                return assembly / source
+            if f"{asset_hash}.json" in url and source.endswith(".template.json"):
+                path = _inside(assembly, source)
+                if path.is_file():
+                    return path
     return None
 
 
