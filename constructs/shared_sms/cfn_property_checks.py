@@ -13,6 +13,7 @@ from typing import Any
 from constructs import Construct
 
 from .cfn_schemas import PROPERTY_RULES
+from .ownership import LOOKUP_PLACEHOLDER
 from .tokens import is_unresolved
 
 # What to do, where the rule alone does not say it: (type, path) or (type, path, value).
@@ -108,8 +109,9 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 
 
 def _is_token(value: Any) -> bool:
-    """A value known only at deploy time; also a number or a boolean (nothing to check here).
+    """A value known only at deploy time, or a context lookup's placeholder (the CLI synthesizes
+    again with the value); also a number or a boolean (nothing to check here).
     A list token is a list of one encoded string: its item is skipped."""
     if isinstance(value, str):
-        return is_unresolved(value)
+        return is_unresolved(value) or value.startswith(LOOKUP_PLACEHOLDER)  # a lookup not done yet
     return not isinstance(value, list | tuple | Mapping)

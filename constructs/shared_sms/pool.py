@@ -163,7 +163,7 @@ class Pool(PoolBase):
         for identity in self.origination_identities if wanted else ():
             theirs = ResourcePolicy.existing_for(identity)
             given = _grantees(theirs) if theirs is not None else set()
-            if not all(g in given or (g[0] == "AWS" and shared_through_ram(identity, g[1])) for g in wanted):
+            if not all(_covered(g, given, identity) for g in wanted):
                 missing.append(identity.node.path)
         return missing
 
@@ -257,6 +257,22 @@ def _grantees(policy: ResourcePolicy) -> set[tuple[str, str, str]]:
             for value in values if isinstance(values, list) else [values]:
                 found.add((kind, _account_of(value), conditions))
     return found
+
+
+def _covered(
+    grantee: tuple[str, str, str], given: set[tuple[str, str, str]], identity: PhoneNumberBase | SenderIdBase
+) -> bool:
+    """Whether ``grantee`` of the pool's policy is given ``identity`` too: by the same principal and
+    conditions in its policy, by its account's (an IAM role or user of that account), or by a RAM
+    share of the identity's stack to that account."""
+    kind, principal, conditions = grantee
+    if grantee in given:
+        return True
+    if kind != "AWS":
+        return False
+    fields = principal.split(":")
+    account = fields[4] if len(fields) == 6 and fields[2] == "iam" else principal
+    return (kind, account, conditions) in given or shared_through_ram(identity, account)
 
 
 def _account_of(principal: Any) -> str:

@@ -29,6 +29,7 @@ from tests.constructs.helpers import (
     SENDER_ARN,
     new_stack,
 )
+from tests.versions.dev_pins import older_than_dev_pin
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = cdk.Environment(account=OWNER, region=REGION)
@@ -110,6 +111,18 @@ def test_valid_literals_and_deploy_time_values_synthesize() -> None:
     template.resource_count_is("AWS::SMSVOICE::Pool", 1)
 
 
+def test_a_context_lookup_not_done_yet_synthesizes_so_that_the_cli_can_do_it() -> None:
+    from aws_cdk import aws_ssm as ssm
+
+    stack = new_stack()
+    arn = ssm.StringParameter.value_from_lookup(stack, "/sms/number-arn")
+    brand = ssm.StringParameter.value_from_lookup(stack, "/sms/brand")
+    looked_up = PhoneNumber.from_phone_number_arn(stack, "Number", arn, owned=True)
+    pool(stack, "Pool", [looked_up, SenderId(stack, "Brand", sender_id=brand, iso_country_code="GB")])
+    pool(stack, "Other", [PhoneNumber.from_phone_number_arn(stack, "Same", arn, owned=True)])  # not known yet
+    cdk.App.of(stack).synth()  # type: ignore[union-attr]
+
+
 def test_one_number_in_two_pools_of_the_app_fails_naming_both() -> None:
     app = cdk.App()
     alerts = cdk.Stack(app, "Alerts", env=ENV)
@@ -161,6 +174,15 @@ def test_no_warning_when_the_members_are_shared_with_the_same_principals() -> No
             actions=["sms-voice:SendTextMessage"], principals=[iam.ArnPrincipal(f"arn:aws:iam::{CONSUMER}:root")]
         )
     )
+    assert warnings(stack, "origination identities") == []
+
+
+def test_a_pool_shared_with_a_role_whose_numbers_are_shared_with_its_account_does_not_warn() -> None:
+    stack = new_stack()
+    imported = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN)
+    shared_pool = pool(stack, "Pool", [imported])
+    shared_pool.share_with(iam.ArnPrincipal(f"arn:aws:iam::{CONSUMER}:role/sender"))
+    imported.share_with(iam.AccountPrincipal(CONSUMER))  # the account decides for its roles
     assert warnings(stack, "origination identities") == []
 
 
@@ -260,6 +282,8 @@ def test_typed_attributes_per_type_render_the_checks_fields() -> None:
 def test_the_attribute_sets_are_the_scalar_fields_of_the_describe_calls() -> None:
     """What the function's check_shared answers: the scalar members of each Describe entry
     (botocore's model); those the API always returns are the typed properties."""
+    if reason := older_than_dev_pin("botocore"):  # the floors env: a model without the newer fields
+        pytest.skip(reason)
     from shared_sms.check_attributes import BY_TYPE
 
     model = botocore.session.get_session().get_service_model("pinpoint-sms-voice-v2")
