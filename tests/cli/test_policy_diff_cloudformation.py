@@ -265,3 +265,37 @@ def test_a_fail_policy_beside_foreign_statements_is_in_sync_because_no_deploymen
     changed = _number_app(tmp_path / "v2", number, {"Strict": "FAIL"}, CONSUMER, "999988887777")
     with pytest.raises(StackOperationError, match="1 statement this stack did not write"):
         driver.deploy(changed, "Strict")  # the next deployment that changes its statements fails on it
+
+
+# -- --strict: a gate that trusts nothing it did not compare (issue 23) ------------------------------
+
+
+def test_strict_fails_on_a_flagged_statement_added_by_hand_and_on_a_skipped_policy(
+    driver: LocalCloudFormation, diff: Any, owner_client: Any, tmp_path: Path
+) -> None:
+    number = new_phone_number(owner_client)
+    app = cdk.App(outdir=str(tmp_path / "out"))
+    stack = cdk.Stack(app, "Gate", env=ENV)
+    PhoneNumber.from_phone_number_arn(stack, "Imported", number).share_with(iam.AccountPrincipal(CONSUMER))
+    OptOutList(stack, "OptOuts", opt_out_list_name="gate-opt-outs").share_with(iam.AccountPrincipal(CONSUMER))
+    app.synth()
+    assembly = tmp_path / "out"
+    driver.deploy(assembly, "Gate")
+    assert diff(assembly)[0] == 0 and diff(assembly, "--strict")[0] == 0, "in sync, nothing flagged or skipped"
+
+    # Someone opens the number to everyone by hand: not ours, so no drift; audit flags it.
+    live = attached(owner_client, number)
+    assert live is not None
+    public = {"Sid": "ByHand", "Effect": "Allow", "Principal": "*", "Action": "sms-voice:*", "Resource": number}
+    owner_client.put_resource_policy(
+        ResourceArn=number, Policy=json.dumps({**live, "Statement": [*live["Statement"], public]})
+    )
+    status, out, _ = diff(assembly)
+    assert status == 0 and any(line.startswith("    flagged: ") for line in lines_under(out, number)), out
+    assert diff(assembly, "--strict")[0] == 1
+
+    owner_client.put_resource_policy(ResourceArn=number, Policy=json.dumps(live))
+    # Without CloudFormation the created list's policy cannot be resolved: skipped.
+    status, out, _ = diff(assembly, "--no-cloudformation")
+    assert status == 0 and any(line.startswith("skipped: ") for line in out), out
+    assert diff(assembly, "--no-cloudformation", "--strict")[0] == 1

@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         help="do not ask CloudFormation for the stacks' ids and the policies' ARNs: match statements by marker "
         "group, without knowing which stack wrote them, and skip policies whose ARN is known at deploy time only",
     )
+    diff.add_argument(
+        "--strict",
+        action="store_true",
+        help="a gate that trusts nothing it did not compare: exit 1 also when a statement this app did not "
+        "write is one `audit` flags (a public or unconditioned grant added by hand), or when a policy was skipped",
+    )
     _quiet(diff)
 
     audit = commands.add_parser("audit", help="list every grant on the resources the account owns; flag risky ones")
@@ -110,6 +116,7 @@ def _run(args: argparse.Namespace) -> int:
 def _policy(args: argparse.Namespace) -> int:
     """Each ARN is read in its own region; --region only stands in for an environment-agnostic stack's."""
     from .assembly import declared_policies
+    from .audit import flags_of
     from .drift import DRIFT, ERROR, diff_one, live_policy
     from .function_modules import equivalence
     from .stacks import locate
@@ -137,6 +144,8 @@ def _policy(args: argparse.Namespace) -> int:
             where = f"stack {declared.stack} / {declared.logical_id}"
             if declared.arn is None or declared.policy is None:
                 bar.write(f"{outcome.status}: {where} ({declared.why_unresolved})\n", sys.stdout)
+                if args.strict:
+                    status = max(status, EXIT_DRIFT)
                 continue
             bar.step()
             error = f": {outcome.error}" if outcome.error else ""
@@ -144,8 +153,16 @@ def _policy(args: argparse.Namespace) -> int:
             lines = [f"{outcome.status}: {declared.arn} ({where}, region {region}){error}\n"]
             lines += [f"  note: {note}\n" for note in outcome.notes]
             lines += outcome.diff
-            lines += [f"  not ours: {equivalence.canonical(statement)}\n" for statement in outcome.not_ours]
+            flagged = False
+            for statement in outcome.not_ours:
+                lines.append(f"  not ours: {equivalence.canonical(statement)}\n")
+                flags = flags_of(declared.arn, statement)
+                if flags:
+                    lines.append(f"    flagged: {'; '.join(flags)}\n")
+                    flagged = True
             bar.write("".join(lines), sys.stdout)
+            if flagged and args.strict:
+                status = max(status, EXIT_DRIFT)
             status = max(status, {DRIFT: EXIT_DRIFT, ERROR: EXIT_ERROR}.get(outcome.status, EXIT_OK))
     if not declared_all:
         print(f"no {POLICY_TYPE} in {args.app}", file=sys.stderr)
