@@ -63,6 +63,20 @@ def _owner(event: dict[str, Any]) -> Owner:
     return Owner.of(event["StackId"], event["LogicalResourceId"])
 
 
+def _writing_owner(event: dict[str, Any], props: PolicyProperties, deadline: lifecycle.Deadline) -> Owner:
+    """The event's owner. Under REPLACE and FAIL, the same stack's markers count as its own only
+    where CloudFormation vouches for them (ownership.py): a copied marker is foreign. MERGE keeps
+    the same stack's statements and others' alike, so it asks nothing."""
+    owner = _owner(event)
+    if props.on_existing_policy == MERGE:
+        return owner
+    with bounded_by(deadline.allows):
+        vouched = stack_status.resources_on(_stacks(), event["StackId"], props.resource_arn, deadline.allows)
+    if vouched is None:
+        logger.warning({"message": "the stack's resources could not be listed: its other markers count as foreign"})
+    return owner.vouching(event["StackId"], vouched or frozenset())
+
+
 def _properties(event: dict[str, Any]) -> PolicyProperties:
     if event["ResourceType"] != POLICY_RESOURCE_TYPE:
         raise PolicyError(
@@ -147,7 +161,7 @@ def create(event: dict[str, Any], context: Any) -> str:
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
     deadline = _deadline(event, context)
-    applied = lifecycle.create_policy(CLIENT, props, _owner(event), deadline)
+    applied = lifecycle.create_policy(CLIENT, props, _writing_owner(event, props, deadline), deadline)
     if _overtaken(event, deadline):
         # Another resource failed while this one ran: CloudFormation may have cancelled this Create
         # and sent its Delete already, which found nothing yet. A grant must not outlive that.
@@ -163,7 +177,8 @@ def update(event: dict[str, Any], context: Any) -> str:
     props = _properties(event)
     deadline = _deadline(event, context)
     try:
-        applied = lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], _owner(event), deadline)
+        owner = _writing_owner(event, props, deadline)
+        applied = lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], owner, deadline)
     except lifecycle.RefusedError as error:
         # A rollback under FAIL that meets statements added since the forward update: refusing
         # leaves UPDATE_ROLLBACK_FAILED until someone removes them. Put ours back beside them.

@@ -1,10 +1,15 @@
-"""Which statements of a policy belong to which custom resource (README, "Who owns a policy").
+"""Which statements of a policy belong to which custom resource (docs/ownership.md).
 
 Sids end in ``SharedSms<8 hex of StackId>R<8 hex of StackId|LogicalResourceId><n>``. A
 resource owns the statements with its marker. The same stack's other markers belong to a
 renamed or moved construct (CloudFormation creates the new resource before deleting the
-old) and are always kept; everything else is foreign. The earlier form
+old) and are kept; everything else is foreign. The earlier form
 ``SharedSms<12 hex of StackId|LogicalResourceId><n>`` is still recognized as its resource's own.
+
+A marker is only a hash, and anyone who may edit the policy can copy it. Where it matters
+(``REPLACE`` keeps the same stack's statements, ``FAIL`` does not refuse them), a same-stack
+marker counts only when CloudFormation vouches for it (``Owner.vouched``: the stack's resources
+whose physical id is this ARN); otherwise it is foreign.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class Owner:
     stack: str
     resource: str
     legacy: str
+    vouched: frozenset[str] | None = None
+    """Resource hashes of the same stack's markers that count as its own (None: every one)."""
 
     @classmethod
     def of(cls, stack_id: str, logical_resource_id: str) -> Owner:
@@ -56,6 +63,11 @@ class Owner:
             resource=_hex(f"{stack_id}|{logical_resource_id}", 8),
             legacy=_hex(f"{stack_id}|{logical_resource_id}", 12),
         )
+
+    def vouching(self, stack_id: str, logical_resource_ids: frozenset[str]) -> Owner:
+        """This owner, for whom only those logical ids' markers count as the same stack's."""
+        vouched = frozenset(_hex(f"{stack_id}|{logical_id}", 8) for logical_id in logical_resource_ids)
+        return Owner(self.stack, self.resource, self.legacy, vouched)
 
     @property
     def marker(self) -> str:
@@ -77,7 +89,9 @@ class Owner:
             return "mine" if match["legacy"] == self.legacy else "foreign"
         if match["stack"] != self.stack:
             return "foreign"
-        return "mine" if match["resource"] == self.resource else "same-stack"
+        if match["resource"] == self.resource:
+            return "mine"
+        return "same-stack" if self.vouched is None or match["resource"] in self.vouched else "foreign"
 
     def split(self, policy: dict[str, Any] | None) -> Split:
         split = Split()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,6 +29,7 @@ from .lifecycle import ACCESS_DENIED_DELAYS
 logger = logging.getLogger(__name__)
 
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
+T = TypeVar("T")
 FORWARD_STATUSES = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
 ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})  # CloudFormation's query protocol: the first
 
@@ -48,26 +49,45 @@ def overtaken(client: Any, stack_id: str, allows: Callable[[float], bool] = lamb
 
 
 def status_of(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> str:
-    """Stack ``stack_id``'s status ("" when it cannot be read). An AccessDenied is asked again for
-    a while, as ``lifecycle.call`` does, while ``allows(pause + one try)``: the role's policy may
-    be applied in the same deployment, and IAM takes seconds to apply a change."""
-    for pause in (*ACCESS_DENIED_DELAYS, None):
-        try:
-            stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
-            break
-        except ClientError as error:
-            if error_code(error) in ACCESS_DENIED and pause is not None and allows(pause + ATTEMPT_MAX_S):
-                logger.warning({"message": "access denied reading the stack; IAM may still be applying a change"})
-                time.sleep(pause)
-                continue
-            return _unknown(error)
-        except (BotoCoreError, OutOfTimeError) as error:
-            return _unknown(error)
+    """Stack ``stack_id``'s status ("" when it cannot be read)."""
+    try:
+        stacks = _asking(lambda: client.describe_stacks(StackName=stack_id).get("Stacks") or [], allows)
+    except (ClientError, BotoCoreError, OutOfTimeError) as error:
+        logger.warning({"message": f"could not read the stack's status ({error}): handled as a forward update"})
+        return ""
     status = str(stacks[0].get("StackStatus", "")) if stacks else ""
     logger.info({"message": "stack status", "status": status})
     return status
 
 
-def _unknown(error: Exception) -> str:
-    logger.warning({"message": f"could not read the stack's status ({error}): handled as a forward update"})
-    return ""
+def resources_on(
+    client: Any, stack_id: str, arn: str, allows: Callable[[float], bool] = lambda _: False
+) -> frozenset[str] | None:
+    """The logical ids of stack ``stack_id``'s resources whose physical id is ``arn`` (a renamed
+    policy's old logical id, until the cleanup deletes it); None when they cannot be listed."""
+
+    def listed() -> frozenset[str]:
+        pages = client.get_paginator("list_stack_resources").paginate(StackName=stack_id)
+        summaries = (s for page in pages for s in page.get("StackResourceSummaries", []))
+        return frozenset(str(s["LogicalResourceId"]) for s in summaries if s.get("PhysicalResourceId") == arn)
+
+    try:
+        return _asking(listed, allows)
+    except (ClientError, BotoCoreError, OutOfTimeError) as error:
+        logger.warning({"message": f"could not list the stack's resources ({error})"})
+        return None
+
+
+def _asking(ask: Callable[[], T], allows: Callable[[float], bool]) -> T:
+    """``ask()``; an AccessDenied is asked again for a while, as ``lifecycle.call`` does, while
+    ``allows(pause + one try)``: the role's policy may be applied in the same deployment, and IAM
+    takes seconds to apply a change."""
+    for pause in ACCESS_DENIED_DELAYS:
+        try:
+            return ask()
+        except ClientError as error:
+            if error_code(error) not in ACCESS_DENIED or not allows(pause + ATTEMPT_MAX_S):
+                raise
+            logger.warning({"message": "access denied reading the stack; IAM may still be applying a change"})
+            time.sleep(pause)
+    return ask()

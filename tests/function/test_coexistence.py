@@ -11,13 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from shared_sms_function.equivalence import equivalent, statements_of
-from tests.conftest import CONSUMER, attached, new_phone_number, ours
+from tests.conftest import CONSUMER, OWNER, REGION, attached, new_phone_number, ours
 from tests.harness.cloudformation import STACK_ID, CustomResource, LambdaContext, policy_json
+from tests.harness.stack import Deployed, Stack
 
 OTHER_CONSUMER = "777788889999"
 REALISM = {
@@ -42,6 +46,20 @@ def stack(function: Any, sink: Any, name: str, logical_id: str = "SharedPolicy")
     return CustomResource(
         handler=function.handler, sink=sink, logical_id=logical_id, stack_id=STACK_ID.replace("SmsProducer", name)
     )
+
+
+@contextmanager
+def in_cloudformation(local_drivers: Any, resource: CustomResource, arn: str) -> Iterator[None]:
+    """CloudFormation lists ``resource``'s logical id on ``arn`` (a rename's old resource, until the
+    cleanup deletes it): under FAIL and REPLACE the function counts its marker as the stack's only then."""
+    name = resource.stack_id.split("/")[1]
+    listed = Stack(name, OWNER, REGION, resource.stack_id, status="UPDATE_IN_PROGRESS")
+    listed.resources[resource.logical_id] = Deployed("Custom::SmsResourcePolicy", arn, {}, {})
+    local_drivers.add(SimpleNamespace(stacks={name: listed}))
+    try:
+        yield
+    finally:
+        local_drivers.clear()
 
 
 @pytest.fixture(params=list(REALISM))
@@ -157,13 +175,16 @@ def test_update_keeps_statements_added_since_create_and_fail_mode_refuses_them(
 
 
 def test_replace_overwrites_others_but_keeps_this_stacks_renamed_statements(
-    function: Any, sink: Any, owner_client: Any, number: str
+    function: Any, sink: Any, owner_client: Any, number: str, local_drivers: Any
 ) -> None:
     old = stack(function, sink, "Producer", logical_id="SupportPolicy")
     assert old.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number))["Status"] == "SUCCESS"
     renamed = stack(function, sink, "Producer", logical_id="HelpdeskPolicy")
 
-    answer = renamed.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number), OnExistingPolicy="REPLACE")
+    with in_cloudformation(local_drivers, old, number):
+        answer = renamed.create(
+            ResourceArn=number, Policy=policy_json(CONSUMER, arn=number), OnExistingPolicy="REPLACE"
+        )
 
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert len(ours(attached(owner_client, number))) == 2
@@ -173,7 +194,7 @@ def test_replace_overwrites_others_but_keeps_this_stacks_renamed_statements(
 
 
 def test_a_renamed_resource_in_fail_mode_is_not_foreign_to_its_own_stack(
-    function: Any, sink: Any, owner_client: Any, number: str, emulator: Any
+    function: Any, sink: Any, owner_client: Any, number: str, emulator: Any, local_drivers: Any
 ) -> None:
     if emulator.state.default_policy is None:
         owner_client.delete_resource_policy(ResourceArn=number)  # nothing foreign: FAIL must pass
@@ -185,7 +206,8 @@ def test_a_renamed_resource_in_fail_mode_is_not_foreign_to_its_own_stack(
         == "SUCCESS"
     )
     renamed = stack(function, sink, "Producer", logical_id="HelpdeskPolicy")
-    answer = renamed.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number), OnExistingPolicy="FAIL")
+    with in_cloudformation(local_drivers, old, number):
+        answer = renamed.create(ResourceArn=number, Policy=policy_json(CONSUMER, arn=number), OnExistingPolicy="FAIL")
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert old.delete()["Status"] == "SUCCESS"
     assert principals(attached(owner_client, number)) == {f"arn:aws:iam::{CONSUMER}:root"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared_sms_function.ownership import Owner
 from tests.conftest import CONSUMER, OWNER, REGION, attached, new_phone_number
 from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
 from tests.harness.stack import Stack
@@ -453,3 +454,39 @@ def test_a_fail_mode_rollback_that_meets_statements_added_since_merges_instead_o
     assert sorted(principals(attached(owner_client, arn))) == sorted(
         [f"arn:aws:iam::{CONSUMER}:root", "arn:aws:iam::999999999999:root"]
     )
+
+
+@pytest.mark.parametrize("mode", ["REPLACE", "FAIL"])
+def test_a_copied_marker_of_the_same_stack_is_foreign_unless_cloudformation_vouches_for_it(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str, local_drivers: Any, mode: str
+) -> None:
+    """A marker is a hash anyone who may edit the policy can copy (issue 23). Under REPLACE the
+    same stack's statements are kept, and FAIL does not refuse them: a public grant carrying the
+    stack's marker for a logical id the stack does not have would outlive every deployment. It
+    counts as the stack's only when the stack has that logical id on this ARN (a renamed policy,
+    until the cleanup deletes it)."""
+    from tests.harness.stack import Deployed
+
+    arn = phone_number_arn
+    public = {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "sms-voice:*", "Resource": arn}
+    renamed = {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{CONSUMER}:root"]}, "Resource": arn}
+    forged = Owner.of(resource.stack_id, "Ghost").stamp([public])
+    kept = Owner.of(resource.stack_id, "OldName").stamp([{**renamed, "Action": "sms-voice:SendTextMessage"}])
+    owner_client.put_resource_policy(ResourceArn=arn, Policy=json.dumps({"Statement": [*forged, *kept]}))
+    stack = Stack("SmsProducer", OWNER, REGION, resource.stack_id, status="UPDATE_IN_PROGRESS")
+    stack.resources["OldName"] = Deployed("Custom::SmsResourcePolicy", arn, {}, {})
+    local_drivers.add(SimpleNamespace(stacks={stack.name: stack}))
+    try:
+        answer = resource.create(ResourceArn=arn, Policy=policy_json(OTHER_CONSUMER, arn=arn), OnExistingPolicy=mode)
+    finally:
+        local_drivers.clear()
+
+    sids = [s["Sid"] for s in (attached(owner_client, arn) or {}).get("Statement", [])]
+    if mode == "FAIL":
+        assert answer["Status"] == "FAILED" and forged[0]["Sid"] in answer["Reason"], answer["Reason"]
+        assert kept[0]["Sid"] not in answer["Reason"], "the renamed policy's statement is the stack's own"
+        assert sids == [forged[0]["Sid"], kept[0]["Sid"]], "left unchanged"
+    else:
+        assert answer["Status"] == "SUCCESS", answer["Reason"]
+        assert forged[0]["Sid"] not in sids, "REPLACE removes a statement whose marker nothing vouches for"
+        assert kept[0]["Sid"] in sids and len(sids) == 2
