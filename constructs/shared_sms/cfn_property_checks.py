@@ -16,6 +16,8 @@ from .cfn_schemas import PROPERTY_RULES
 from .ownership import LOOKUP_PLACEHOLDER
 from .tokens import is_unresolved
 
+_LIST_TOKEN_MARK = "#{Token["
+
 # What to do, where the rule alone does not say it: (type, path) or (type, path, value).
 HINTS: dict[tuple[str, ...], str] = {
     ("AWS::SMSVOICE::PhoneNumber", "NumberType", "SHORT_CODE"): (
@@ -113,5 +115,6 @@ def _is_token(value: Any) -> bool:
     again with the value); also a number or a boolean (nothing to check here).
     A list token is a list of one encoded string: its item is skipped."""
     if isinstance(value, str):
-        return is_unresolved(value) or value.startswith(LOOKUP_PLACEHOLDER)  # a lookup not done yet
+        # "#{Token[": an item of a list token (a CommaDelimitedList parameter...).
+        return is_unresolved(value) or _LIST_TOKEN_MARK in value or value.startswith(LOOKUP_PLACEHOLDER)
     return not isinstance(value, list | tuple | Mapping)

@@ -103,6 +103,8 @@ def test_valid_literals_and_deploy_time_values_synthesize() -> None:
     brand = cdk.CfnParameter(stack, "Brand").value_as_string
     SenderId(stack, "FromParameter", sender_id=brand, iso_country_code="GB")  # a token: not checked
     SenderId(stack, "Literal", sender_id="EXAMPLE_CO-1", iso_country_code="GB")
+    capabilities = cdk.CfnParameter(stack, "Capabilities", type="CommaDelimitedList").value_as_list
+    number(stack, "FromParameters", number_capabilities=capabilities)  # a list token: not checked
     opt_outs = OptOutList(stack, "OptOuts", opt_out_list_name="shared-opt-outs")
     created = number(stack, opt_out_list=opt_outs, number_capabilities=["SMS", "VOICE"])
     pool(stack, "Pool", [created, PhoneNumber.from_phone_number_arn(stack, "Imported", NUMBER_ARN)])
