@@ -33,7 +33,8 @@ _ACCOUNT = re.compile(r"\d{12}")
 _ORGANIZATION = re.compile(r"arn:aws[a-z-]*:organizations::\d{12}:organization/(?P<org>o-[a-z0-9]{10,32})")
 _OU = re.compile(r"arn:aws[a-z-]*:organizations::\d{12}:ou/(?P<org>o-[a-z0-9]{10,32})/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}")
 _SERVICE = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
-_PERMISSION = re.compile(r"arn:aws[a-z-]*:ram::(aws|\d{12}):permission/[A-Za-z0-9_./-]+")
+# AWS managed: arn:aws:ram::aws:permission/<name>; customer managed: arn:aws:ram:<region>:<account>:permission/<name>.
+_PERMISSION = re.compile(r"arn:aws[a-z-]*:ram:[a-z0-9-]*:(aws|\d{12}):permission/[A-Za-z0-9_./-]+")
 _PERMISSION_EXAMPLE = "arn:aws:ram::aws:permission/AWSRAMDefaultPermission<Type>"
 _ORGANIZATION_EXAMPLE = "arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5"
 _OU_EXAMPLE = "arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cdef5678"

@@ -312,7 +312,7 @@ def test_resource_share_passes_permission_arns_sources_tags_and_configuration() 
         "Sns",
         resources=[imported],
         principals=["sns.amazonaws.com"],
-        permission_arns=[permission],
+        permission_arns=[permission, f"arn:aws:ram:{REGION}:{OWNER}:permission/SmsPoolsReadOnly"],
         sources=[OWNER],
         tags={"team": "messaging", "cost-centre": "42"},
         resource_share_configuration=ram.CfnResourceShare.ResourceShareConfigurationProperty(
@@ -322,7 +322,7 @@ def test_resource_share_passes_permission_arns_sources_tags_and_configuration() 
     (share,) = Template.from_stack(stack).find_resources("AWS::RAM::ResourceShare").values()
     props = share["Properties"]
     assert props["Principals"] == ["sns.amazonaws.com"]
-    assert props["PermissionArns"] == [permission]
+    assert props["PermissionArns"] == [permission, f"arn:aws:ram:{REGION}:{OWNER}:permission/SmsPoolsReadOnly"]
     assert props["Sources"] == [OWNER]
     assert props["Tags"] == [{"Key": "cost-centre", "Value": "42"}, {"Key": "team", "Value": "messaging"}]
     assert props["ResourceShareConfiguration"] == {"RetainSharingOnAccountLeaveOrganization": True}
