@@ -137,8 +137,7 @@ def _shared_data(arn: str, consumer: str, deadline: lifecycle.Deadline) -> dict[
     for delay in (*lifecycle.ACCESS_DENIED_DELAYS, None):
         try:
             with bounded_by(deadline.allows):
-                # Listed in the ARN's region: Owner=SHARED lists only the client's region.
-                return shared_check.check_shared(shared_check.client_for(CLIENT, arn), arn, consumer)
+                return shared_check.check_shared(CLIENT, arn, consumer)  # lists in the ARN's region
         except shared_check.ListDeniedError:
             if delay is None or not deadline.allows(delay + ATTEMPT_MAX_S):
                 raise

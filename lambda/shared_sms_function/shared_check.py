@@ -70,7 +70,7 @@ def client_for(client: Any, arn: str) -> Any:
     if region not in regional:
         credentials = client._get_credentials()  # botocore's: the identity this client signs as
         frozen = credentials.get_frozen_credentials() if credentials is not None else None
-        keys = (
+        keys: dict[str, Any] = (
             {}
             if frozen is None
             else {
@@ -79,6 +79,9 @@ def client_for(client: Any, arn: str) -> Any:
                 "aws_session_token": frozen.token,
             }
         )
+        endpoint = str(client.meta.endpoint_url or "")
+        if endpoint and client.meta.region_name not in endpoint:
+            keys["endpoint_url"] = endpoint  # one given explicitly (an emulator, a proxy): not a region's
         regional[region] = sms_voice_client(region, **keys)
     return regional[region]
 
@@ -93,9 +96,11 @@ def check_properties(properties: dict[str, Any]) -> str:
 
 
 def find_shared(client: Any, arn: str) -> dict[str, Any] | None:
-    """The Describe* entry of ``arn`` among the resources shared with the caller, or None."""
+    """The Describe* entry of ``arn`` among the resources shared with the caller, or None;
+    listed in the ARN's region (``client_for``)."""
     match = SMS_VOICE_ARN.match(arn)
     assert match is not None
+    client = client_for(client, arn)
     listing = LISTINGS[match["type"]]
     arguments: dict[str, Any] = {"Owner": "SHARED"}
     if match["type"] == "sender-id":

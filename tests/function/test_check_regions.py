@@ -54,3 +54,22 @@ def test_a_number_of_another_region_is_listed_in_its_region(
         west_function.CLIENT
     )
     assert regional._get_credentials().access_key == access_key_for(CONSUMER)  # the same identity
+
+
+def test_check_shared_with_an_explicit_endpoint_lists_there_in_the_arns_region(
+    emulator: Any, owner_client: Any, phone_number_arn: str
+) -> None:
+    """The review's reproduction: ``check_shared`` called with a us-west-2 client of an explicit
+    endpoint (an emulator, a proxy); the twin keeps the endpoint and signs for us-east-1."""
+    from shared_sms_function import shared_check
+    from shared_sms_function.client import sms_voice_client
+
+    share(owner_client, phone_number_arn)
+    west = sms_voice_client(
+        FUNCTION_REGION,
+        endpoint_url=emulator.url,
+        aws_access_key_id=access_key_for(CONSUMER),
+        aws_secret_access_key="x",
+    )
+    assert shared_check.check_shared(west, phone_number_arn, CONSUMER)["Status"] == "ACTIVE"
+    assert shared_check.client_for(west, phone_number_arn).meta.endpoint_url == emulator.url
