@@ -63,6 +63,22 @@ def _owner(event: dict[str, Any]) -> Owner:
     return Owner.of(event["StackId"], event["LogicalResourceId"])
 
 
+def _refuse_rule_breaks(event: dict[str, Any], props: PolicyProperties, deadline: lifecycle.Deadline) -> None:
+    """Synthesis's policy rules, on the policy as CloudFormation resolved it (deploy-time values
+    included): a public principal needs a caller condition, a service principal a source
+    condition, no Not* elements, Resource is this ARN, sms-voice: actions only. A rollback
+    Update puts back what was deployed before and is not refused (that would leave the stack
+    in UPDATE_ROLLBACK_FAILED)."""
+    problems = props.rule_problems()
+    if not problems:
+        return
+    if event["RequestType"] == "Update" and _rolling_back(event, deadline):
+        logger.warning({"message": f"rollback: the policy breaks a rule ({problems[0]}); putting it back anyway"})
+        return
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise PolicyError(f"the policy was not written: {problems[0]}{more}")
+
+
 def _writing_owner(event: dict[str, Any], props: PolicyProperties, deadline: lifecycle.Deadline) -> Owner:
     """The event's owner. Under REPLACE and FAIL, the same stack's markers count as its own only
     where CloudFormation vouches for them (ownership.py): a copied marker is foreign. MERGE keeps
@@ -160,6 +176,7 @@ def create(event: dict[str, Any], context: Any) -> str:
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
     deadline = _deadline(event, context)
+    _refuse_rule_breaks(event, props, deadline)
     applied = lifecycle.create_policy(CLIENT, props, _writing_owner(event, props, deadline), deadline)
     if _overtaken(event, deadline):
         # Another resource failed while this one ran: CloudFormation may have cancelled this Create
@@ -175,6 +192,7 @@ def update(event: dict[str, Any], context: Any) -> str:
         return _check(event, context)
     props = _properties(event)
     deadline = _deadline(event, context)
+    _refuse_rule_breaks(event, props, deadline)
     try:
         owner = _writing_owner(event, props, deadline)
         applied = lifecycle.update_policy(CLIENT, props, event["PhysicalResourceId"], owner, deadline)

@@ -98,6 +98,9 @@ def test_wheel_installs_and_synthesizes_outside_the_repo(wheel: Path, tmp_path: 
     (asset,) = (user_app / "out").glob("asset.*")
     assert (asset / "index.py").is_file() and (asset / "crhelper" / "resource_helper.py").is_file()
     assert not list(asset.rglob("__pycache__"))
+    # Everything the function imports ships in the wheel (pyproject's force-include lists each folder).
+    source = Path(__file__).resolve().parents[1] / "lambda"
+    assert {p.name for p in source.iterdir() if p.name != "__pycache__"} <= {p.name for p in asset.iterdir()}
 
 
 def test_the_wheel_is_typed_so_a_users_mypy_checks_calls_into_shared_sms(wheel: Path, tmp_path: Path) -> None:

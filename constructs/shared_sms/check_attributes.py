@@ -9,10 +9,13 @@ the optional ones (``PoolId`` of a number in no pool, ``TwoWayChannelArn``...) a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
-if TYPE_CHECKING:
-    from .shared_check import SharedResourceCheck
+
+class _Attributed(Protocol):
+    """What these classes read a check through (``SharedResourceCheck``, which imports this module)."""
+
+    def attribute(self, name: str) -> str: ...
 
 CHECK_ATTRIBUTE_OPTIONAL_WARNING = "shared-sms:check-attribute-optional"
 
@@ -28,7 +31,7 @@ class CheckAttributes:
     optional: ClassVar[tuple[str, ...]]
     """Fields an entry may lack."""
 
-    def __init__(self, check: SharedResourceCheck) -> None:
+    def __init__(self, check: _Attributed) -> None:
         self._check = check
 
     def _get(self, name: str) -> str:

@@ -117,6 +117,12 @@ class ResourcePolicy(Construct):
         self._rendered_cache = None  # rendered again at synth time, with whatever was added since
         if self.on_existing_policy is not OnExistingPolicy.MERGE:  # the function's default: left out
             properties["OnExistingPolicy"] = self.on_existing_policy.value
+        # The function checks the policy it writes with synthesis's rules (deploy-time values are
+        # only known there): what synthesis was told to allow travels with it.
+        if allow_public:
+            properties["AllowPublic"] = "true"
+        if allow_unconditioned_service:
+            properties["AllowUnconditionedService"] = "true"
         self._resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
         function.enqueue(self._resource)
         function.guard(self._resource, resource.resource_arn)
@@ -173,17 +179,23 @@ class ResourcePolicy(Construct):
         return self._rendered_cache
 
     def _policy_json(self) -> Any:
-        """The policy as a compact JSON string (the ``Policy`` property)."""
+        """The ``Policy`` property: the policy as a compact JSON string; with deploy-time values,
+        the policy as a JSON object."""
         rendered = self._rendered()
         if not contains_intrinsic(rendered):
             # What Stack.to_json_string renders for literal values, without the round trips.
             return json.dumps(rendered, separators=(",", ":"), ensure_ascii=False)
-        # Deploy-time values: hand CDK the unresolved token, so that its reference finder
-        # sees values from other stacks and turns them into exports, imports and a stack
-        # dependency (resolving here would bake in the other stack's logical ids).
-        return self._function.stack.to_json_string(
-            self._document if self._document is not None else self._literal_document()
-        )
+        unresolved = self._document if self._document is not None else self._literal_document()
+        if _deploy_time_grant_values(rendered):
+            # A principal, action or condition someone can set at deploy time: an object, whose
+            # values CloudFormation fills in as JSON values. Spliced into a JSON string (what
+            # Stack.to_json_string's Fn::Join does), a value with a quote in it would add JSON of
+            # its own: another statement, another principal.
+            return unresolved
+        # Only the resource's own ARN and pseudo parameters (which the function checks, or which
+        # hold no quote): the readable string form. Unresolved, so that CDK's reference finder
+        # turns values from other stacks into exports, imports and a stack dependency.
+        return self._function.stack.to_json_string(unresolved)
 
     @classmethod
     def existing_for(cls, resource: Shareable) -> ResourcePolicy | None:
@@ -250,6 +262,13 @@ class ResourcePolicy(Construct):
         errors += self._placement_problems()
         for warning_id, message in action_warnings(self._rendered() or {}, self.resource.resource_type):
             Annotations.of(self).add_warning_v2(warning_id, message)
+        for where in _deploy_time_grant_values(self._rendered() or {}):
+            Annotations.of(self).add_warning_v2(
+                "shared-sms:deploy-time-policy-value",
+                f"{where} is known at deploy time only (a parameter, an SSM value, another stack's output): "
+                "synthesis cannot check it; the function checks it with the same rules before it writes, "
+                "so whoever can set that value decides this grant within them: review who can",
+            )
         size = estimated_policy_chars(self._rendered() or {})
         if MAX_POLICY_CHARS // 2 < size <= MAX_POLICY_CHARS:
             # A renamed or moved construct holds both copies until CloudFormation's cleanup.
@@ -267,6 +286,37 @@ class ResourcePolicy(Construct):
             "the resource's region: move this policy to a stack there"
             for part, place, value in placement_problems(self._function.stack, self.resource)
         ]
+
+
+def _deploy_time_grant_values(document: dict[str, Any]) -> list[str]:
+    """Where a principal, action or condition of ``document`` holds a value someone can set at
+    deploy time (a parameter, an SSM value, another stack's output). Pseudo parameters and
+    attributes CloudFormation computes do not count; nor does ``Resource``, the resource's own
+    ARN, which the function checks against ``ResourceArn``."""
+    found = []
+    statements = document.get("Statement") or []
+    for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+        name = f"statement {statement.get('Sid') or index}"
+        for key in ("Principal", "NotPrincipal", "Action", "NotAction", "Condition"):
+            if key in statement and _settable(statement[key]):
+                found.append(f"{name}'s {key}")
+    return found
+
+
+def _settable(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_settable(item) for item in value)
+    if not isinstance(value, dict):
+        return False
+    if len(value) == 1:
+        ((name, argument),) = value.items()
+        if name == "Ref":
+            return not str(argument).startswith("AWS::")  # a parameter (or a resource's id)
+        if name == "Fn::GetAtt":
+            return False  # computed by CloudFormation
+        if name.startswith("Fn::"):
+            return name == "Fn::ImportValue" or _settable(argument)
+    return any(_settable(item) for item in value.values())
 
 
 def _statements_of(document: iam.PolicyDocument) -> list[iam.PolicyStatement]:

@@ -50,6 +50,26 @@ class PolicyProperties:
     policy: dict[str, Any]
     on_existing_policy: str
     """MERGE (the default: keep what others wrote), FAIL (refuse it) or REPLACE (overwrite it)."""
+    allow_public: bool = False
+    """``AllowPublic``: the construct's ``allow_public`` (a public principal without a caller condition)."""
+    allow_unconditioned_service: bool = False
+    """``AllowUnconditionedService``: the construct's ``allow_unconditioned_service``."""
+
+    def rule_problems(self) -> list[str]:
+        """What synthesis's rules (the same code: lambda/shared_sms_rules/, copied from
+        constructs/shared_sms/policy_checks.py) find in the policy this event would write.
+        Deploy-time values (parameters, SSM, other stacks' exports) are only known here."""
+        from shared_sms_rules.policy_checks import check_policy
+        from shared_sms_rules.resource_types import ALL_TYPES
+
+        resource_type = next(t for t in ALL_TYPES if t.arn_regex.match(self.resource_arn))
+        return check_policy(
+            self.policy,
+            resource_type=resource_type,
+            resource_arn=self.resource_arn,
+            allow_public=self.allow_public,
+            allow_unconditioned_service=self.allow_unconditioned_service,
+        )
 
     @classmethod
     def from_properties(cls, properties: dict[str, Any]) -> PolicyProperties:
@@ -59,8 +79,12 @@ class PolicyProperties:
                 f"ResourceArn must be an sms-voice pool, phone-number, opt-out-list or sender-id ARN, got {arn!r:.120}"
             )
         raw_policy = properties.get("Policy")
+        if isinstance(raw_policy, dict):
+            # The form of a policy with deploy-time values: CloudFormation puts each value in as a
+            # JSON value, so a value cannot add JSON of its own (text spliced into a string could).
+            raw_policy = json.dumps(raw_policy, separators=(",", ":"))
         if not isinstance(raw_policy, str):
-            raise PolicyError(f"Policy must be the policy as a JSON string, got {type(raw_policy).__name__}")
+            raise PolicyError(f"Policy must be the policy as a JSON string or object, got {type(raw_policy).__name__}")
         if len(raw_policy) > MAX_POLICY_CHARS:
             raise PolicyError(f"Policy is {len(raw_policy)} characters; the service accepts at most {MAX_POLICY_CHARS}")
         try:
@@ -74,4 +98,18 @@ class PolicyProperties:
         mode = properties.get("OnExistingPolicy", MERGE)
         if mode not in ON_EXISTING_POLICY:
             raise PolicyError(f"OnExistingPolicy must be MERGE, FAIL or REPLACE, got {mode!r:.40}")
-        return cls(resource_arn=str(arn), policy=policy, on_existing_policy=mode)
+        return cls(
+            resource_arn=str(arn),
+            policy=policy,
+            on_existing_policy=mode,
+            allow_public=_flag(properties, "AllowPublic"),
+            allow_unconditioned_service=_flag(properties, "AllowUnconditionedService"),
+        )
+
+
+def _flag(properties: dict[str, Any], name: str) -> bool:
+    """A boolean property (CloudFormation passes scalars as strings)."""
+    value = properties.get(name, "false")
+    if value not in (True, False, "true", "false"):
+        raise PolicyError(f"{name} must be true or false, got {value!r:.40}")
+    return value in (True, "true")

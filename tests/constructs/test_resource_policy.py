@@ -363,3 +363,29 @@ def test_statements_added_after_a_share_are_rendered_too() -> None:
     principals = [json.dumps(s["Principal"]) for s in policy["Policy"]["Statement"]]
     assert len(principals) == 3
     assert CONSUMER in principals[0] and "sns.amazonaws.com" in principals[1] and "777788889999" in principals[2]
+
+
+def test_a_deploy_time_principal_is_a_json_value_and_warned_about() -> None:
+    """Issue 23 (review C-1): spliced into a JSON string, a parameter's value with a quote in it would
+    add JSON of its own; as an object property, CloudFormation fills it in as one JSON value."""
+    stack = new_stack()
+    principal = cdk.CfnParameter(stack, "Consumer", type="String").value_as_string
+    PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN, owned=True).share_with(iam.ArnPrincipal(principal))
+    template = Template.from_stack(stack)
+
+    (policy,) = template.find_resources("Custom::SmsResourcePolicy").values()
+    document = policy["Properties"]["Policy"]
+    assert isinstance(document, dict), "an object, not a Fn::Join of JSON text"
+    assert document["Statement"][0]["Principal"] == {"AWS": {"Ref": "Consumer"}}
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("deploy-time-policy-value"))
+    assert warnings and "Principal" in str([w.entry.data for w in warnings])
+
+
+def test_allow_public_and_allow_unconditioned_service_travel_to_the_function() -> None:
+    stack = new_stack()
+    number = PhoneNumber.from_phone_number_arn(stack, "Number", NUMBER_ARN, owned=True)
+    ResourcePolicy(stack, "Open", resource=number, allow_public=True, allow_unconditioned_service=True)
+    number.share_with(iam.AccountPrincipal(CONSUMER))
+    (policy,) = Template.from_stack(stack).find_resources("Custom::SmsResourcePolicy").values()
+    assert policy["Properties"]["AllowPublic"] == "true"
+    assert policy["Properties"]["AllowUnconditionedService"] == "true"

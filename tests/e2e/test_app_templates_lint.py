@@ -31,6 +31,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "many-shares": ("many_shares_app.py", {**BASE, "count": "3", "failing": "yes", "extraAccount": NEW_CONSUMER}),
     "parameter": ("parameter_app.py", BASE),
     "parameter-ssm": ("parameter_app.py", {**BASE, "ssm": "yes"}),
+    "principal-parameter": ("principal_param_app.py", {**BASE, "numberArn": _number(8)}),
     "redeploy": ("redeploy_app.py", BASE),
     "redeploy-imported": ("redeploy_app.py", {**BASE, "numberArn": _number(7), "cfnNumber": "1"}),
     "refactor": ("refactor_app.py", {**BASE, "phoneNumberArn": _number(3), "order": "service-first"}),

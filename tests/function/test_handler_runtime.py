@@ -40,6 +40,7 @@ def test_cold_start_failure_still_answers_failed(
         "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
     )
     env = {k: v for k, v in {**os.environ, **function_env}.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    env["SHARED_SMS_STACK_ID"] = resource.stack_id  # the construct always sets it
     probe = Path(__file__).with_name("cold_start_probe.py")  # runs one event in a fresh interpreter
     run = subprocess.run(
         [sys.executable, str(probe), str(FUNCTION_DIR), json.dumps(event)],

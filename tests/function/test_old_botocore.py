@@ -43,7 +43,7 @@ def test_function_creates_policy_under_botocore_1_34(
     event = resource.event(
         "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
     )
-    env = {**os.environ, **function_env, "PYTHONPATH": ""}
+    env = {**os.environ, **function_env, "PYTHONPATH": "", "SHARED_SMS_STACK_ID": resource.stack_id}
     run = subprocess.run(
         [str(old_python), str(Path(__file__).with_name("cold_start_probe.py")), str(FUNCTION_DIR), json.dumps(event)],
         capture_output=True,

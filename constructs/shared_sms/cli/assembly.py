@@ -129,7 +129,7 @@ def _from_stack(
         )
         try:
             arn = _resolve(props.get("ResourceArn"), pseudo)
-            policy = json.loads(_resolve(props.get("Policy"), pseudo))
+            policy = _policy_of(_resolve(props.get("Policy"), pseudo))
         except _UnresolvableError as unknown:
             regional = ("AWS::Region", "AWS::Partition", "AWS::URLSuffix")
             if "AWS::Region" not in pseudo and any(key in str(unknown) for key in regional):
@@ -158,10 +158,16 @@ def with_deployed_arn(declared: Declared, arn: str, stack_id: str) -> Declared:
         pseudo["AWS::StackName"] = parts[5].split("/")[1] if "/" in parts[5] else ""
     deployed = {_key(declared.source["ResourceArn"]): arn}
     try:
-        policy = json.loads(_resolve(declared.source["Policy"], pseudo, deployed))
+        policy = _policy_of(_resolve(declared.source["Policy"], pseudo, deployed))
     except _UnresolvableError as unknown:
         return replace(declared, arn=arn, why_unresolved=f"its policy depends on a deploy-time value ({unknown})")
     return replace(declared, arn=arn, policy=policy, why_unresolved="")
+
+
+def _policy_of(resolved: Any) -> Any:
+    """The Policy property, resolved: a JSON string, or (with deploy-time principals, actions or
+    conditions) the policy as an object."""
+    return resolved if isinstance(resolved, dict) else json.loads(resolved)
 
 
 def _key(expression: Any) -> str:
