@@ -24,6 +24,7 @@ NOT_OFFLINE = {
     "make synth": "run by .ci/run on a clean checkout",
     "make test": "run by .ci/run on a clean checkout",
     "make docs": "tests/test_docs.py runs its generator, tools/build_api_docs.py",
+    "make lint": "the first step of make test",
     "pip install .": "tests/test_packaging.py builds the wheel and installs it in a fresh environment",
     "npx cdk bootstrap": "needs an AWS account",
     "aws ": "needs an AWS account",

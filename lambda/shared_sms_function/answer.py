@@ -99,13 +99,15 @@ class SingleAnswerResource(CfnResource):
         if not isinstance(url, str) or not url.startswith("https://"):
             logger.error({"message": "cannot answer: the event has no https ResponseURL", "problem": reason})
             return
+        # CloudFormation's own ids are short; ids long enough to push the body past its 4,096
+        # bytes come from no CloudFormation event, and are cut so that the answer still fits.
         body = {
             "Status": FAILED,
             "Reason": shorten(f"invalid custom resource event: {reason}"),
             "PhysicalResourceId": str(event.get("PhysicalResourceId") or "shared-sms-invalid-event")[:256],
-            "StackId": str(event.get("StackId") or ""),
-            "RequestId": str(event.get("RequestId") or ""),
-            "LogicalResourceId": str(event.get("LogicalResourceId") or ""),
+            "StackId": str(event.get("StackId") or "")[:1024],
+            "RequestId": str(event.get("RequestId") or "")[:512],
+            "LogicalResourceId": str(event.get("LogicalResourceId") or "")[:512],
             "Data": {},
             "NoEcho": False,
         }

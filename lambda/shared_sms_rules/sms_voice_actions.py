@@ -180,3 +180,29 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "UntagResource",
     ),
 }
+
+# The operations of botocore 1.43.127's SMS Voice V2 model that the table lacks: synthesis
+# accepts them with the warning shared-sms:action-not-in-reference. Generated here, not read from the
+# botocore installed at synthesis, so that an app synthesizes alike on every machine.
+OPERATIONS_NOT_IN_REFERENCE: tuple[str, ...] = (
+    "CarrierLookup",
+    "CreateNotifyConfiguration",
+    "CreateRcsAgent",
+    "DeleteNotifyConfiguration",
+    "DeleteNotifyMessageSpendLimitOverride",
+    "DeleteRcsAgent",
+    "DeleteRcsMessageSpendLimitOverride",
+    "DescribeNotifyConfigurations",
+    "DescribeNotifyTemplates",
+    "DescribeRcsAgentCountryLaunchStatus",
+    "DescribeRcsAgents",
+    "ListAvailablePhoneNumbers",
+    "ListNotifyCountries",
+    "SendNotifyTextMessage",
+    "SendNotifyVoiceMessage",
+    "SendRcsMessage",
+    "SetNotifyMessageSpendLimitOverride",
+    "SetRcsMessageSpendLimitOverride",
+    "UpdateNotifyConfiguration",
+    "UpdateRcsAgent",
+)

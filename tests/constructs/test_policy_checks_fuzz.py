@@ -108,7 +108,7 @@ RULES: dict[str, tuple[Any, str]] = {
     ),
     "service without a source condition": (
         lambda s, arn: (s.update(Effect="Allow", Principal={"Service": "sns.amazonaws.com"}), s.pop("Condition", None)),
-        "without an aws:SourceAccount or aws:SourceArn condition",
+        "without an aws:SourceAccount, aws:SourceArn, aws:SourceOrgID or aws:SourceOrgPaths condition",
     ),
     "NotPrincipal": (lambda s, arn: s.update(NotPrincipal=s.pop("Principal")), "uses NotAction, NotPrincipal"),
     "NotResource": (lambda s, arn: s.update(NotResource=s.pop("Resource")), "uses NotAction, NotPrincipal"),
