@@ -52,8 +52,8 @@ class SingleAnswerResource(CfnResource):
                 log_level=os.environ.get("LOG_LEVEL", "INFO"),
                 boto_level="ERROR",
                 sleep_on_delete=0,  # nothing here waits for CloudWatch Logs
-                # The default trust store (the tests point OpenSSL's SSL_CERT_FILE at their sink's CA).
-                ssl_verify=None,
+                # ssl_verify left at crhelper's default: the default trust store (the tests point
+                # OpenSSL's SSL_CERT_FILE at their sink's CA).
             )
         self._answer_lock = threading.Lock()
         self._answered = False

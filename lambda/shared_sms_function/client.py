@@ -58,6 +58,8 @@ RETRY_CONFIG = Config(
 )
 # A write's one attempt: see the module docstring.
 WRITE_ONCE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
+# Each client's writer twin, made on its first write (a check's clients only read).
+_WRITER_FACTORIES: weakref.WeakKeyDictionary[Any, Callable[[], Any]] = weakref.WeakKeyDictionary()
 _WRITERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _ALLOWS: ContextVar[Callable[[float], bool] | None] = ContextVar("shared_sms_allows", default=None)
 
@@ -107,11 +109,15 @@ def sms_voice_client(region_name: str | None = None, config: Config | None = Non
     boto3_session = boto3.Session(botocore_session=session)
     config = RETRY_CONFIG.merge(config) if config else RETRY_CONFIG
     client = boto3_session.client(SERVICE, region_name=region_name, config=config, **client_args)
-    writer = boto3_session.client(
-        SERVICE, region_name=region_name, config=config.merge(WRITE_ONCE_CONFIG), **client_args
-    )
-    writer.meta.events.register("before-send", _refuse_late_tries)
-    _WRITERS[client] = writer
+
+    def writer() -> Any:
+        twin = boto3_session.client(
+            SERVICE, region_name=region_name, config=config.merge(WRITE_ONCE_CONFIG), **client_args
+        )
+        twin.meta.events.register("before-send", _refuse_late_tries)
+        return twin
+
+    _WRITER_FACTORIES[client] = writer
     client.meta.events.register("before-send", _refuse_late_tries)
     # Registered after botocore's retry handler: the first delay given wins, so this one
     # only answers once botocore's own attempts are spent.
@@ -120,9 +126,15 @@ def sms_voice_client(region_name: str | None = None, config: Config | None = Non
 
 
 def writer_for(client: Any) -> Any:
-    """The twin of ``client`` that sends each write once (a client not made by
+    """The twin of ``client`` that sends each write once, made on first use (a client not made by
     ``sms_voice_client`` is its own writer, with its own retries)."""
-    return _WRITERS.get(client, client)
+    writer = _WRITERS.get(client)
+    if writer is None:
+        make = _WRITER_FACTORIES.get(client)
+        if make is None:
+            return client
+        writer = _WRITERS[client] = make()
+    return writer
 
 
 def cloudformation_client(region_name: str | None = None, **client_args: Any) -> Any:

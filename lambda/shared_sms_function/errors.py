@@ -26,6 +26,13 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def is_iam_denied(error: ClientError) -> bool:
+    """Whether IAM refused the call (``AccessDeniedException``; CloudFormation's query protocol says
+    ``AccessDenied``): the role may lack the permission for a few seconds after a change in the same
+    deployment. Not an account state such as ACCOUNT_DISABLED, which comes with a ``Reason``."""
+    return error_code(error) in ("AccessDeniedException", "AccessDenied") and not error.response.get("Reason")
+
+
 def describe_client_error(operation: str, arn: str, error: ClientError) -> PolicyError:
     """Turn a service error into a reason naming the call, the ARN, the code and the service's words."""
     body = error.response

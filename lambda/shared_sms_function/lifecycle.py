@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .client import ATTEMPT_MAX_S, THROTTLE_RETRY_MAX_S, OutOfTimeError, bounded_by, is_transient, writer_for
 from .equivalence import canonical, equivalent, same_statements, sha256_of, statements_of
-from .errors import MAX_REASON, PolicyError, describe_client_error, error_code
+from .errors import MAX_REASON, PolicyError, describe_client_error, error_code, is_iam_denied
 from .ownership import Owner, Split
 from .properties import FAIL, MAX_POLICY_CHARS, MERGE, REPLACE, PolicyProperties, is_sms_voice_arn
 
@@ -113,17 +113,23 @@ class Applied:
 # -- the three events ----------------------------------------------------------------------------
 def create_policy(client: Any, props: PolicyProperties, owner: Owner, deadline: Deadline) -> Applied:
     """Put this resource's statements beside (MERGE), instead of (REPLACE) or never over (FAIL) others'."""
-    ours = owner.stamp(statements_of(props.policy))
-    version = str(props.policy.get("Version") or VERSION)
+    version, ours = _stamped(props, owner)
     live, _ = converge(client, props.resource_arn, owner, ours, props.on_existing_policy, deadline, version)
-    return Applied(props.resource_arn, live.created_timestamp, sha256_of({"Version": version, "Statement": ours}))
+    return Applied(props.resource_arn, live.created_timestamp, _sha256(version, ours))
 
 
 def policy_sha256(props: PolicyProperties, owner: Owner) -> str:
-    """The ``PolicySha256`` attribute without writing (a rollback with nothing to restore):
-    as ``create_policy`` computes it."""
-    version = str(props.policy.get("Version") or VERSION)
-    return sha256_of({"Version": version, "Statement": owner.stamp(statements_of(props.policy))})
+    """The ``PolicySha256`` attribute without writing (a rollback with nothing to restore)."""
+    return _sha256(*_stamped(props, owner))
+
+
+def _stamped(props: PolicyProperties, owner: Owner) -> tuple[str, list[dict[str, Any]]]:
+    """The policy's Version, and this resource's statements as written (with its marker)."""
+    return str(props.policy.get("Version") or VERSION), owner.stamp(statements_of(props.policy))
+
+
+def _sha256(version: str, ours: list[dict[str, Any]]) -> str:
+    return sha256_of({"Version": version, "Statement": ours})
 
 
 def update_policy(client: Any, props: PolicyProperties, physical_id: str, owner: Owner, deadline: Deadline) -> Applied:
@@ -401,8 +407,7 @@ def call(operation: Callable[..., Any], deadline: Deadline, resend: bool = True,
         except OutOfTimeError:
             raise PolicyError(f"not enough time left to finish {name}: retry the stack operation") from None
         except ClientError as error:
-            iam_denied = error_code(error) == "AccessDeniedException" and not error.response.get("Reason")
-            if not iam_denied or delay is None or not deadline.allows(delay):
+            if not is_iam_denied(error) or delay is None or not deadline.allows(delay):
                 raise
             logger.warning({"message": "access denied; IAM may still be applying a change: trying again"})
             time.sleep(delay)
@@ -420,7 +425,7 @@ def _write_error(operation: str, arn: str, error: ClientError) -> PolicyError:
     if is_transient(error_code(error), status):
         return BusyError(f"{operation} on {arn} was throttled (or failed, HTTP {status}): retry")
     described = describe_client_error(operation, arn, error)
-    if error_code(error) == "AccessDeniedException" and not error.response.get("Reason"):
+    if is_iam_denied(error):
         return WriteDeniedError(described)
     return described
 

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .client import sms_voice_client
-from .errors import PolicyError, describe_client_error, error_code
+from .errors import PolicyError, describe_client_error, is_iam_denied
 from .properties import SMS_VOICE_ARN
 
 
@@ -116,7 +116,7 @@ def find_shared(client: Any, arn: str) -> dict[str, Any] | None:
                     return dict(item)
     except ClientError as error:
         operation = listing.operation.replace("_", " ").title().replace(" ", "")
-        if error_code(error) == "AccessDeniedException" and not error.response.get("Reason"):
+        if is_iam_denied(error):
             # Owner="SHARED" lists take no ids, so IAM authorizes them against "*", not the ARN.
             raise ListDeniedError(
                 f"{operation} with Owner=SHARED was denied: the function's role needs sms-voice:{operation} "

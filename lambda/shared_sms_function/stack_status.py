@@ -5,8 +5,9 @@ event alone (DOMAIN.md, "Custom resources"). It matters only where an Update wou
 a condition that trying again cannot change (a released resource, an ARN no longer shared):
 a forward update must fail on it, a rollback must not, or the stack is left in
 UPDATE_ROLLBACK_FAILED. So this is asked on that path, with one ``DescribeStacks`` on the
-function's own stack (the role may call nothing else of CloudFormation). When CloudFormation
-cannot be read, the Update is treated as a forward one: it fails, as it did before.
+function's own stack (the role may call only that and ``ListStackResources``, for
+``resources_on``, on its own stack). When CloudFormation cannot be read, the Update is treated
+as a forward one: it fails, as it did before.
 
 A Create asks too, after writing: when another resource failed meanwhile, CloudFormation may
 have cancelled the running Create and sent its Delete already (with an id of its own), so the
@@ -23,15 +24,14 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .client import ATTEMPT_MAX_S, OutOfTimeError
-from .errors import error_code
+from .errors import is_iam_denied
 from .lifecycle import ACCESS_DENIED_DELAYS
 
 logger = logging.getLogger(__name__)
 
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
-T = TypeVar("T")
 FORWARD_STATUSES = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
-ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})  # CloudFormation's query protocol: the first
+T = TypeVar("T")
 
 
 def rolling_back(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> bool:
@@ -86,7 +86,7 @@ def _asking(ask: Callable[[], T], allows: Callable[[float], bool]) -> T:
         try:
             return ask()
         except ClientError as error:
-            if error_code(error) not in ACCESS_DENIED or not allows(pause + ATTEMPT_MAX_S):
+            if not is_iam_denied(error) or not allows(pause + ATTEMPT_MAX_S):
                 raise
             logger.warning({"message": "access denied reading the stack; IAM may still be applying a change"})
             time.sleep(pause)
