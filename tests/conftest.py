@@ -99,9 +99,26 @@ def function_env(emulator_server: SmsVoiceEmulator, sink: HttpsSink, cloudformat
 
 @pytest.fixture(scope="session")
 def function(function_env: dict[str, str]) -> Any:
-    """``lambda/index.py``, imported as Lambda would (its folder first on sys.path)."""
+    """``lambda/index.py``, imported as Lambda would (its folder first on sys.path).
+
+    Its clients are made here from ``function_env`` itself: this fixture is first asked for by
+    whichever test comes first, and a test that has pointed the process's environment elsewhere
+    (the CLI tests' own CloudFormation, another account) would otherwise leave the function
+    talking to that for the rest of the session."""
     sys.path.insert(0, str(FUNCTION_DIR))
-    return importlib.import_module("index")
+    index = importlib.import_module("index")
+    from shared_sms_function.client import cloudformation_client, sms_voice_client
+
+    def args(endpoint: str) -> dict[str, str]:
+        return {
+            "endpoint_url": function_env[endpoint],
+            "aws_access_key_id": function_env["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": function_env["AWS_SECRET_ACCESS_KEY"],
+        }
+
+    index.CLIENT = sms_voice_client(function_env["AWS_REGION"], **args("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2"))
+    index.STACKS = cloudformation_client(function_env["AWS_REGION"], **args("AWS_ENDPOINT_URL_CLOUDFORMATION"))
+    return index
 
 
 @pytest.fixture()
