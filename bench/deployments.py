@@ -35,14 +35,15 @@ class Run:
         return f"{self.count} shared resources at {self.rate:g} req/s{load}"
 
 
-def function_environment(emulator_url: str, ca_file: Path) -> dict[str, str]:
-    """What the function runs with against the emulator: the owner's key, the sink's CA."""
+def function_environment(emulator_url: str, ca_file: Path, cloudformation_url: str) -> dict[str, str]:
+    """What the function runs with against the emulators: the owner's key, the sink's CA."""
     return {
         "AWS_ACCESS_KEY_ID": "AKIA0000" + OWNER,
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": emulator_url,
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": cloudformation_url,  # where it confirms its events
         "SSL_CERT_FILE": str(ca_file),  # OpenSSL: the sink's CA is trusted
         "LOG_LEVEL": "ERROR",
     }
@@ -85,6 +86,8 @@ def bench_deployments(report: Report, runs: list[Run], update_at: int) -> None:
     ``update_at`` resources one Update, then Delete, for each run."""
     import boto3
 
+    from tests.fakes.cloudformation import CloudFormationEmulator
+    from tests.fakes.cloudformation.server import LocalDrivers
     from tests.fakes.sms_voice import SmsVoiceEmulator
     from tests.harness.cdk_cli import cdk_synth
     from tests.harness.deploy import LocalCloudFormation
@@ -103,9 +106,10 @@ def bench_deployments(report: Report, runs: list[Run], update_at: int) -> None:
             assemblies[key] = cdk_synth(workdir / f"{run.rate:g}-{run.count}-{extra or 'base'}", app=APP, **context)
         return assemblies[key]
 
-    with SmsVoiceEmulator() as emulator:
+    drivers = LocalDrivers()
+    with SmsVoiceEmulator() as emulator, CloudFormationEmulator(drivers) as cloudformation:
         sink = HttpsSink(workdir)
-        environment = function_environment(emulator.url, sink.ca_file)
+        environment = function_environment(emulator.url, sink.ca_file, cloudformation.url)
         os.environ.update(environment)
         lambdas = LambdaService(environment)
         from botocore.config import Config
@@ -133,6 +137,8 @@ def bench_deployments(report: Report, runs: list[Run], update_at: int) -> None:
                 driver = LocalCloudFormation(
                     sink=sink, lambdas=lambdas, client_for=clients.__getitem__, models_lock=emulator.state.lock
                 )
+                drivers.clear()
+                drivers.add(driver)  # the function asks CloudFormation about each event
                 with _Phase(emulator, driver, run) as create:
                     driver.deploy(base, "SmsManyShares")
                 create.add_to(report, "create")

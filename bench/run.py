@@ -67,15 +67,16 @@ def bench_lifecycle(report: Report, policies: int) -> None:
     import boto3
 
     from tests.conftest import new_phone_number
+    from tests.fakes.cloudformation import CloudFormationEmulator
     from tests.fakes.sms_voice import SmsVoiceEmulator
-    from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
+    from tests.harness.cloudformation import LOCAL_DRIVERS, CustomResource, LambdaContext, policy_json
     from tests.harness.https_sink import HttpsSink
 
     workdir = Path(tempfile.mkdtemp())
-    with SmsVoiceEmulator() as emulator:
+    with SmsVoiceEmulator() as emulator, CloudFormationEmulator(LOCAL_DRIVERS) as cloudformation:
         emulator.rates.unlimited()  # calls and time per event; rates are bench_deployments'
         sink = HttpsSink(workdir)
-        os.environ.update(function_environment(emulator.url, sink.ca_file))
+        os.environ.update(function_environment(emulator.url, sink.ca_file, cloudformation.url))
         sys.path.insert(0, str(ROOT / "lambda"))
         import index
 

@@ -63,6 +63,15 @@ def _owner(event: dict[str, Any]) -> Owner:
     return Owner.of(event["StackId"], event["LogicalResourceId"])
 
 
+def _refuse_unconfirmed(event: dict[str, Any], deadline: lifecycle.Deadline) -> None:
+    """Write nothing for an event CloudFormation is not sending now (stack_status.unconfirmed):
+    whoever may invoke the function can name this stack and its logical ids."""
+    with bounded_by(deadline.allows):
+        refusal = stack_status.unconfirmed(_stacks(), event, deadline.allows)
+    if refusal:
+        raise PolicyError(f"not an event of this stack's deployment: {refusal}")
+
+
 def _refuse_rule_breaks(event: dict[str, Any], props: PolicyProperties, deadline: lifecycle.Deadline) -> None:
     """Synthesis's policy rules, on the policy as CloudFormation resolved it (deploy-time values
     included): a public principal needs a caller condition, a service principal a source
@@ -176,6 +185,7 @@ def create(event: dict[str, Any], context: Any) -> str:
     # Answered even if a later step fails, so the Delete that follows cleans up what was written.
     helper.PhysicalResourceId = props.resource_arn
     deadline = _deadline(event, context)
+    _refuse_unconfirmed(event, deadline)
     _refuse_rule_breaks(event, props, deadline)
     applied = lifecycle.create_policy(CLIENT, props, _writing_owner(event, props, deadline), deadline)
     if _overtaken(event, deadline):
@@ -192,6 +202,7 @@ def update(event: dict[str, Any], context: Any) -> str:
         return _check(event, context)
     props = _properties(event)
     deadline = _deadline(event, context)
+    _refuse_unconfirmed(event, deadline)
     _refuse_rule_breaks(event, props, deadline)
     try:
         owner = _writing_owner(event, props, deadline)
@@ -218,6 +229,7 @@ def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == CHECK_RESOURCE_TYPE:
         return  # a check changes nothing, so deleting it undoes nothing
     deadline = _deadline(event, context)
+    _refuse_unconfirmed(event, deadline)
     arn = event["PhysicalResourceId"]
     if not is_sms_voice_arn(arn):
         # Not the ARN we answer: CloudFormation made the id itself, for a Create that failed

@@ -25,7 +25,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from tests.fakes.sms_voice import SmsVoiceEmulator  # noqa: E402
 from tests.fakes.sms_voice.rates import OBSERVER_AGENT  # noqa: E402
-from tests.harness.cloudformation import CustomResource  # noqa: E402
+from tests.harness.cloudformation import LOCAL_DRIVERS, CustomResource, forget_shown_stacks  # noqa: E402
 from tests.harness.https_sink import HttpsSink  # noqa: E402
 
 
@@ -58,13 +58,19 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsSink]:
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _cloudformation_forgets_the_tests_stacks() -> Iterator[None]:
+    """The stacks a test's custom resources showed CloudFormation are gone after it."""
+    yield
+    forget_shown_stacks()
+
+
 @pytest.fixture(scope="session")
 def local_drivers() -> Any:
     """The local CloudFormation drivers of the current test (``tests.fakes.cloudformation.server.LocalDrivers``):
-    the ``cloudformation`` fixtures add theirs and clear the list afterwards."""
-    from tests.fakes.cloudformation.server import LocalDrivers
-
-    return LocalDrivers()
+    the ``cloudformation`` fixtures add theirs and clear the list afterwards; a ``CustomResource``
+    adds its stack while its event runs."""
+    return LOCAL_DRIVERS
 
 
 @pytest.fixture(scope="session")

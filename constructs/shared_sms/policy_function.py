@@ -419,11 +419,15 @@ class PolicyFunction(Construct):
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": log_group_arn,
             },
-            # Whether an Update is a rollback, and which of the stack's markers are its own
-            # (lambda/shared_sms_function/stack_status.py).
+            # Whether CloudFormation sent the event, whether an Update is a rollback, and which
+            # of the stack's markers are its own (lambda/shared_sms_function/stack_status.py).
             {
                 "Effect": "Allow",
-                "Action": ["cloudformation:DescribeStacks", "cloudformation:ListStackResources"],
+                "Action": [
+                    "cloudformation:DescribeStackResource",
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:ListStackResources",
+                ],
                 "Resource": stack_arn or self._stack.stack_id,
             },
         ]

@@ -9,6 +9,10 @@ function's own stack (the role may call only that and ``ListStackResources``, fo
 ``resources_on``, on its own stack). When CloudFormation cannot be read, the Update is treated
 as a forward one: it fails, as it did before.
 
+Every event of a policy resource is confirmed first (``unconfirmed``): anyone allowed to invoke
+the function can send it an event naming this stack, so it writes only what CloudFormation is
+doing now, as ``DescribeStacks`` and ``DescribeStackResource`` on its own stack show it.
+
 A Create asks too, after writing: when another resource failed meanwhile, CloudFormation may
 have cancelled the running Create and sent its Delete already (with an id of its own), so the
 Create removes what it wrote.
@@ -31,6 +35,14 @@ logger = logging.getLogger(__name__)
 
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
 FORWARD_STATUSES = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
+SENDS = {
+    # The stack statuses in which CloudFormation sends each request (DOMAIN.md, "Order of an
+    # update"): Create while creating or updating forward; Update forward or in a rollback;
+    # Delete in any operation (a stack delete, a rollback, a cleanup phase, or the rollback that
+    # follows a cancelled Create), so a legitimate Delete is never refused for its timing.
+    "Create": FORWARD_STATUSES,
+    "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
+}
 T = TypeVar("T")
 
 
@@ -51,13 +63,56 @@ def overtaken(client: Any, stack_id: str, allows: Callable[[float], bool] = lamb
 def status_of(client: Any, stack_id: str, allows: Callable[[float], bool] = lambda _: False) -> str:
     """Stack ``stack_id``'s status ("" when it cannot be read)."""
     try:
-        stacks = _asking(lambda: client.describe_stacks(StackName=stack_id).get("Stacks") or [], allows)
+        status = _asking(lambda: _stack_status(client, stack_id), allows)
     except (ClientError, BotoCoreError, OutOfTimeError) as error:
         logger.warning({"message": f"could not read the stack's status ({error}): handled as a forward update"})
         return ""
-    status = str(stacks[0].get("StackStatus", "")) if stacks else ""
     logger.info({"message": "stack status", "status": status})
     return status
+
+
+def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bool] = lambda _: False) -> str | None:
+    """Why CloudFormation does not vouch for ``event`` (None when it does): the stack is in a
+    status that sends this request, the logical id is a resource of the event's type in it,
+    and, for a Create or Update, that resource is in progress now (an Update's on the physical
+    id the event names). Fails closed: when CloudFormation cannot be read, that is the reason.
+
+    Assumption (not in AWS's documentation; docs/permissions.md): while CloudFormation waits for
+    a custom resource's answer, the resource's ResourceStatus ends in ``_IN_PROGRESS``. A Delete
+    is not held to it: the old physical id of a replaced resource is deleted in a cleanup phase
+    while the logical id shows its new one."""
+    request, stack_id, logical_id = event["RequestType"], event["StackId"], event["LogicalResourceId"]
+    try:
+        status = _asking(lambda: _stack_status(client, stack_id), allows)
+        resource = _asking(
+            lambda: client.describe_stack_resource(StackName=stack_id, LogicalResourceId=logical_id)[
+                "StackResourceDetail"
+            ],
+            allows,
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ValidationError":
+            return f"CloudFormation has no resource {logical_id} in this stack"
+        return f"CloudFormation could not confirm the event ({error}): try again"
+    except (BotoCoreError, OutOfTimeError) as error:
+        return f"CloudFormation could not confirm the event ({error}): try again"
+    sent_in = SENDS.get(request)
+    if not status.endswith("_IN_PROGRESS") or (sent_in is not None and status not in sent_in):
+        return f"CloudFormation sends no {request} while the stack is {status}"
+    if resource.get("ResourceType") != event["ResourceType"]:
+        return f"{logical_id} is a {resource.get('ResourceType')} in this stack, not a {event['ResourceType']}"
+    if request == "Delete":
+        return None
+    if not str(resource.get("ResourceStatus", "")).endswith("_IN_PROGRESS"):
+        return f"CloudFormation is not changing {logical_id} now (it is {resource.get('ResourceStatus')})"
+    if request == "Update" and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
+        return f"{logical_id} has another physical id in this stack than the event names"
+    return None
+
+
+def _stack_status(client: Any, stack_id: str) -> str:
+    stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
+    return str(stacks[0].get("StackStatus", "")) if stacks else ""
 
 
 def resources_on(

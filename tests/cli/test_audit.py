@@ -24,7 +24,7 @@ from tests.harness.deploy import LocalCloudFormation
 
 POLICY_TYPE = "Custom::SmsResourcePolicy"
 PERMISSIONS = ("cloudformation:DescribeStacks", "cloudformation:ListStackResources")
-ORPHANED = "orphaned-statement"
+STALE_MARKER = "forged-or-stale-marker"
 
 
 def _hex(text: str, digits: int) -> str:
@@ -112,13 +112,18 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def driver(function: Any, sink: Any, emulator: Any) -> LocalCloudFormation:
+def driver(function: Any, sink: Any, emulator: Any, local_drivers: Any) -> LocalCloudFormation:
+    """The stacks deployed with the in-process function, which asks the session's CloudFormation
+    about them (the CLI asks ``cfn``)."""
+
     def owner_only(account: str) -> None:  # the function's client already acts as the owner
         assert account == OWNER
 
-    return LocalCloudFormation(
+    deployed = LocalCloudFormation(
         sink=sink, lambdas=InProcessLambda(function.handler, owner_only), client_for=lambda a: client_for(a, emulator)
     )
+    local_drivers.add(deployed)
+    return deployed
 
 
 def _writers(driver: LocalCloudFormation) -> dict[str, dict[str, str]]:
@@ -196,13 +201,13 @@ def test_legacy_markers_and_orphaned_markers_of_resources_or_stacks_cloudformati
         CONSUMER: (f"stack SmsProducer / {resource.logical_id}", []),
         "111111111111": (f"stack SmsProducer / {resource.logical_id}", []),
         "222222222222": (
-            f"stack SmsProducer / a resource no longer in it ({_hex(f'{STACK_ID}|Renamed', 8)})",
-            [ORPHANED],
+            f"stack SmsProducer / a resource not in it ({_hex(f'{STACK_ID}|Renamed', 8)})",
+            [STALE_MARKER],
         ),
         "333333333333": (
             f"shared-sms (stack {_hex(gone, 8)}, resource {_hex(f'{gone}|Policy', 8)}; "
             "no such stack in this account and region)",
-            [ORPHANED],
+            [STALE_MARKER],
         ),
     }
 
@@ -241,7 +246,7 @@ def test_a_statement_on_an_arn_its_logical_id_no_longer_manages_is_flagged_orpha
 
     assert (status, err) == (1, "")
     assert {(r["resource"], r["written_by"], tuple(r["flags"])) for r in rows} == {
-        (old, f"stack SmsMain / {main} (which manages {new.split(':')[-1]} now)", (ORPHANED,)),
+        (old, f"stack SmsMain / {main} (which manages {new.split(':')[-1]} now)", (STALE_MARKER,)),
         (new, f"stack SmsMain / {main}", ()),
     }
 

@@ -29,13 +29,18 @@ ENV = cdk.Environment(account=OWNER, region=REGION)
 
 
 @pytest.fixture()
-def driver(function: Any, sink: Any, emulator: Any) -> LocalCloudFormation:
+def driver(function: Any, sink: Any, emulator: Any, local_drivers: Any) -> LocalCloudFormation:
+    """The stacks deployed with the in-process function, which asks the session's CloudFormation
+    about them (the CLI asks ``cfn``)."""
+
     def owner_only(account: str) -> None:  # the function's client already acts as the owner
         assert account == OWNER
 
-    return LocalCloudFormation(
+    deployed = LocalCloudFormation(
         sink=sink, lambdas=InProcessLambda(function.handler, owner_only), client_for=lambda a: client_for(a, emulator)
     )
+    local_drivers.add(deployed)
+    return deployed
 
 
 @pytest.fixture()

@@ -43,6 +43,25 @@ def test_a_create_delivered_again_after_its_delete_writes_nothing(
     assert attached(owner_client, phone_number_arn) is None
 
 
+def test_a_create_delivered_again_within_its_service_timeout_after_its_delete_writes_nothing(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    """The same, delivered soon: the update that created it failed, and its rollback's cleanup
+    has deleted it while the function's role may still write there (the grant goes after the
+    resource). CloudFormation no longer has the resource, so the event is not confirmed."""
+    props = {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
+    create = resource.event("Create", props)
+    assert resource.send(create)["Status"] == "SUCCESS"
+    resource.physical_id, resource.stack_status = phone_number_arn, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+    assert resource.delete()["Status"] == "SUCCESS"
+
+    again = signed(resource, {**create, "RequestId": create["RequestId"] + "-again"}, 5)
+    answer = resource.send(again)
+
+    assert answer["Status"] == "FAILED" and "not an event of this stack's deployment" in answer["Reason"], answer
+    assert attached(owner_client, phone_number_arn) is None
+
+
 def test_an_event_handled_near_its_service_timeout_stops_before_cloudformation_does(
     resource: CustomResource, emulator: Any, owner_client: Any, phone_number_arn: str
 ) -> None:

@@ -12,9 +12,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
+from tests.fakes.cloudformation.server import LocalDrivers
+
 from .https_sink import HttpsSink
+from .stack import Deployed, Stack
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:111122223333:stack/SmsProducer/0f9e8d7c-0000-4000-8000-000000000001"
 RESOURCE_TYPE = "Custom::SmsResourcePolicy"
@@ -80,9 +84,30 @@ def policy_json(*accounts: str, arn: str, actions: tuple[str, ...] = ("sms-voice
     )
 
 
+# The stacks the session's CloudFormation emulator serves in this process (tests/conftest.py,
+# which forgets them after each test): a CustomResource shows its stack there as CloudFormation
+# would while its events run.
+
+LOCAL_DRIVERS = LocalDrivers()
+SHOWN = SimpleNamespace(stacks={})
+"""The stacks of this test's custom resources by StackId: resources of one stack share it."""
+IN_PROGRESS = {"Create": "CREATE_IN_PROGRESS", "Update": "UPDATE_IN_PROGRESS", "Delete": "DELETE_IN_PROGRESS"}
+COMPLETE = {"Create": "CREATE_COMPLETE", "Update": "UPDATE_COMPLETE"}
+
+
+def forget_shown_stacks() -> None:
+    LOCAL_DRIVERS.clear()
+    SHOWN.stacks.clear()
+
+
 @dataclass
 class CustomResource:
-    """One ``Custom::SmsResourcePolicy`` in one stack, as CloudFormation tracks it."""
+    """One ``Custom::SmsResourcePolicy`` in one stack, as CloudFormation tracks it.
+
+    ``stack`` is what CloudFormation shows the function (DescribeStacks, DescribeStackResource,
+    ListStackResources): from the moment an event is made until ``send`` has its answer, the
+    resource is <REQUEST>_IN_PROGRESS under the event's physical id, and the stack too unless
+    ``stack_status`` pins it (a rollback, a cleanup). Tests may add other resources to it."""
 
     handler: Callable[[Any, Any], Any]
     sink: HttpsSink
@@ -90,6 +115,13 @@ class CustomResource:
     stack_id: str = STACK_ID
     physical_id: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
+    stack_status: str | None = None
+    stack: Any = field(init=False)
+    """A ``tests.harness.stack.Stack``, or anything with its attributes."""
+
+    def __post_init__(self) -> None:
+        parts = self.stack_id.split(":")
+        self.stack = SHOWN.stacks.get(self.stack_id) or Stack(parts[5].split("/")[1], parts[4], parts[3], self.stack_id)
 
     def event(self, request_type: str, properties: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
@@ -108,7 +140,23 @@ class CustomResource:
         if request_type == "Update":
             event["OldResourceProperties"] = {"ServiceToken": "arn:aws:lambda:...", **self.properties}
         event.update(extra)
+        self.show(event)
         return event
+
+    def show(self, event: dict[str, Any]) -> None:
+        """CloudFormation as it stands while it sends ``event`` (called by ``event``; again for
+        an event a test changed)."""
+        request = event.get("RequestType")
+        if request not in IN_PROGRESS:
+            return
+        physical_id = str(event.get("PhysicalResourceId") or self.physical_id or "")
+        deployed = self.stack.resources.get(self.logical_id)
+        if deployed is None or deployed.physical_id != physical_id:
+            self.stack.resources[self.logical_id] = Deployed(str(event["ResourceType"]), physical_id, {}, {})
+        self.stack.resource_status[self.logical_id] = IN_PROGRESS[request]
+        self.stack.status = self.stack_status or IN_PROGRESS[request]
+        SHOWN.stacks[self.stack_id] = self.stack
+        LOCAL_DRIVERS.add(SHOWN)  # again after a test cleared the list
 
     def send(self, event: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
         """Invoke the handler with ``event``; return its one answer (fails on zero or two)."""
@@ -116,7 +164,16 @@ class CustomResource:
             self.handler(event, context or LambdaContext())
         answers = self.sink.answers_for(event["RequestId"])
         assert len(answers) == 1, f"expected exactly one answer, got {len(answers)}: {answers}"
-        return answers[0]
+        request, answer = event.get("RequestType"), answers[0]
+        deployed = self.stack.resources.get(self.logical_id)
+        if answer["Status"] == "SUCCESS" and deployed is not None and event.get("StackId") == self.stack_id:
+            if request == "Delete":  # CloudFormation forgets it
+                self.stack.resources.pop(self.logical_id, None)
+                self.stack.resource_status.pop(self.logical_id, None)
+            elif request in COMPLETE:
+                deployed.physical_id = answer["PhysicalResourceId"]  # what CloudFormation tracks from now on
+                self.stack.resource_status[self.logical_id] = COMPLETE[str(request)]
+        return answer
 
     def create(self, **properties: Any) -> dict[str, Any]:
         answer = self.send(self.event("Create", properties))

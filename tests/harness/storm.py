@@ -17,16 +17,29 @@ def _lambda_environment(event: dict[str, Any], start: Any, offset_s: float) -> N
     try:
         import index
 
-        from shared_sms_function.client import sms_voice_client
-
-        # A forked process must not share the parent's pooled connections.
-        index.CLIENT = sms_voice_client(os.environ["AWS_REGION"])
+        _own_connections(index)
         start.wait()  # every environment is ready: the events hit the service at once
         time.sleep(offset_s)  # ... or staggered, as stacks that start deploying a little apart
         os.environ["SHARED_SMS_STACK_ID"] = event["StackId"]  # this process is that stack's function
         index.handler(event, LambdaContext())
     finally:
         os._exit(0)
+
+
+def _own_connections(index: Any) -> None:
+    """The parent's clients made again: a forked process must not share their pooled connections."""
+    from shared_sms_function.client import cloudformation_client, sms_voice_client
+
+    for name, make in (("CLIENT", sms_voice_client), ("STACKS", cloudformation_client)):
+        parent = getattr(index, name)
+        credentials = parent._request_signer._credentials
+        fresh = make(
+            parent.meta.region_name,
+            endpoint_url=parent.meta.endpoint_url,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+        )
+        setattr(index, name, fresh)
 
 
 def run_concurrently(events: list[dict[str, Any]], offsets_s: list[float] | None = None) -> float:

@@ -38,7 +38,7 @@ NOT_FOR_TYPE = "action-not-for-type"
 # An operation of the installed botocore model that the reference table lacks: synthesis warns
 # (shared-sms:action-not-in-reference); whether it applies to the type is not known.
 NOT_IN_REFERENCE = "action-not-in-reference"
-ORPHANED = "orphaned-statement"
+STALE_MARKER = "forged-or-stale-marker"
 _TYPES = {t.name: t for t in ALL_TYPES}
 
 
@@ -128,7 +128,7 @@ def _written(grant: Grant, writer: Writer | None, marker: Marker) -> Grant:
     if writer is None:
         return replace(grant, written_by=marker.unresolved())
     label, orphaned = writer.on(grant.resource)
-    return replace(grant, written_by=label, flags=grant.flags + ((ORPHANED,) if orphaned else ()))
+    return replace(grant, written_by=label, flags=grant.flags + ((STALE_MARKER,) if orphaned else ()))
 
 
 def grants_of(
@@ -193,7 +193,7 @@ def stack_names(cloudformation: Any, markers: set[Marker]) -> dict[Marker, Write
                 continue
             for marker in markers:  # known stack; the resource may be gone from it since (renamed, moved)
                 if marker.stack == stack_hash:
-                    label = f"stack {stack_name} / a resource no longer in it ({marker.resource})"
+                    label = f"stack {stack_name} / a resource not in it ({marker.resource})"
                     names[marker] = Writer(label, gone=True, busy=busy)
             try:
                 resources = list_resources(cloudformation, stack_id)

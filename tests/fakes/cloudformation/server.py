@@ -1,5 +1,5 @@
-"""A read-only CloudFormation on 127.0.0.1: DescribeStacks and ListStackResources over the
-query protocol, serving the stacks a callable returns, with their live StackStatus and
+"""A read-only CloudFormation on 127.0.0.1: DescribeStacks, DescribeStackResource and
+ListStackResources over the query protocol, serving the stacks a callable returns, with their live StackStatus and
 ResourceStatus (``from_local_driver``, ``LocalDrivers``).
 
 Each caller sees the stacks of its own account and region, read leniently from the SigV4
@@ -106,6 +106,8 @@ class CloudFormationEmulator:
                 result = self._describe_stacks(visible, params)
             elif action == "ListStackResources":
                 result = self._list_stack_resources(visible, params)
+            elif action == "DescribeStackResource":
+                result = self._describe_stack_resource(visible, params)
             else:
                 raise QueryError("InvalidAction", f"the CloudFormation emulator does not implement {action}")
             return 200, response(action, result, request_id)
@@ -120,8 +122,26 @@ class CloudFormationEmulator:
         ]
         return self._page(stacks, "Stacks", params.get("NextToken"))
 
+    def _describe_stack_resource(self, visible: list[StackRecord], params: dict[str, Any]) -> dict[str, Any]:
+        name, logical_id = params["StackName"], params["LogicalResourceId"]
+        stack = _find(visible, name)
+        for resource in _resources_of(visible, stack[1]):
+            if resource[0] == logical_id:
+                detail = {
+                    "StackName": stack[0],
+                    "StackId": stack[1],
+                    "LogicalResourceId": logical_id,
+                    "PhysicalResourceId": resource[2],
+                    "ResourceType": resource[1],
+                    "LastUpdatedTimestamp": _CREATED,
+                    "ResourceStatus": _status(resource),
+                }
+                return {"StackResourceDetail": detail}
+        raise QueryError("ValidationError", f"Resource {logical_id} does not exist for stack {name}")
+
     def _list_stack_resources(self, visible: list[StackRecord], params: dict[str, Any]) -> dict[str, Any]:
-        _, stack_id, resources = _find(visible, params["StackName"])[:3]
+        stack_id = _find(visible, params["StackName"])[1]
+        resources = _resources_of(visible, stack_id)
         if stack_id in self.vanishing:
             raise QueryError("ValidationError", f"Stack with id {params['StackName']} does not exist")
         summaries = [
@@ -152,9 +172,16 @@ def from_local_driver(driver: Any) -> Callable[[], list[StackRecord]]:
         found: list[StackRecord] = []
         for stack in list(driver.stacks.values()):
             statuses = dict(stack.resource_status)
-            resources = [
-                (lid, d.type, d.physical_id, statuses.get(lid, "CREATE_COMPLETE"))
-                for lid, d in list(stack.resources.items())  # the driver's threads add and remove resources
+            deployed = dict(stack.resources)  # the driver's threads add and remove resources
+            resources: list[ResourceRecord] = [
+                (lid, d.type, d.physical_id, statuses.get(lid, "CREATE_COMPLETE")) for lid, d in deployed.items()
+            ]
+            # Being created: CloudFormation lists it (no physical id yet) before the driver has its answer.
+            template = getattr(stack, "template", {}).get("Resources", {})
+            resources += [
+                (lid, template[lid]["Type"], "", status)
+                for lid, status in statuses.items()
+                if lid not in deployed and lid in template and status == "CREATE_IN_PROGRESS"
             ]
             found.append((stack.name, stack.stack_id, resources, stack.status))
         return found
@@ -172,8 +199,10 @@ class LocalDrivers:
         self._lock = threading.Lock()
 
     def add(self, driver: Any) -> None:
+        """Serve ``driver``'s stacks (once, however often it is added)."""
         with self._lock:
-            self._drivers.append(driver)
+            if all(d is not driver for d in self._drivers):
+                self._drivers.append(driver)
 
     def clear(self) -> None:
         with self._lock:
@@ -218,6 +247,17 @@ def _stack_arn(visible: list[StackRecord], params: dict[str, Any], caller: Calle
     if name.startswith("arn:"):
         return name
     return f"arn:aws:cloudformation:{caller.region}:{caller.account}:stack/{name}/*"
+
+
+def _resources_of(visible: list[StackRecord], stack_id: str) -> list[ResourceRecord]:
+    """A stack's resources. One stack may come from several sources (each test custom resource
+    shows its own): the first source that has a logical id answers for it."""
+    found: dict[str, ResourceRecord] = {}
+    for record in visible:
+        if record[1] == stack_id:
+            for resource in record[2]:
+                found.setdefault(resource[0], resource)
+    return list(found.values())
 
 
 def _find(visible: list[StackRecord], name: str) -> StackRecord:

@@ -1,0 +1,78 @@
+"""The function confirms each policy event with CloudFormation before it writes (issue 23):
+DescribeStacks and DescribeStackResource on its own stack (lambda/shared_sms_function/stack_status.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import CONSUMER, attached
+from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
+from tests.harness.stack import Deployed
+
+OTHER_CONSUMER = "777788889999"
+
+
+@pytest.fixture()
+def created(resource: CustomResource, phone_number_arn: str) -> Iterator[CustomResource]:
+    answer = resource.create(ResourceArn=phone_number_arn, Policy=policy_json(CONSUMER, arn=phone_number_arn))
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    yield resource
+
+
+@pytest.mark.parametrize("action", ["DescribeStacks", "DescribeStackResource"])
+def test_an_event_cloudformation_cannot_confirm_writes_nothing(
+    created: CustomResource, cloudformation_server: Any, emulator: Any, phone_number_arn: str, action: str
+) -> None:
+    """Fail closed: a role without the permission (or CloudFormation unreachable) writes nothing."""
+    cloudformation_server.denied.add(action)
+    try:
+        emulator.state.calls.clear()
+        update = {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
+        # A short invocation: the function asks again while IAM may be applying a change, not past its time.
+        answer = created.send(created.event("Update", update), LambdaContext(timeout_s=8))
+    finally:
+        cloudformation_server.denied.discard(action)
+    assert answer["Status"] == "FAILED" and "could not confirm the event" in answer["Reason"], answer["Reason"]
+    assert emulator.call_count("PutResourcePolicy") == 0
+
+
+def test_an_update_naming_another_physical_id_than_cloudformation_has_writes_nothing(
+    created: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    event = created.event(
+        "Update", {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
+    )
+    created.stack.resources[created.logical_id].physical_id = "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-x"
+    answer = created.send(event)
+    assert answer["Status"] == "FAILED" and "another physical id" in answer["Reason"], answer["Reason"]
+    assert OTHER_CONSUMER not in str(attached(owner_client, phone_number_arn))
+
+
+def test_an_event_of_another_resource_type_under_the_logical_id_writes_nothing(
+    created: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    event = created.event(
+        "Update", {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
+    )
+    created.stack.resources[created.logical_id].type = "AWS::SNS::Topic"
+    answer = created.send(event)
+    assert answer["Status"] == "FAILED" and "AWS::SNS::Topic" in answer["Reason"], answer["Reason"]
+    assert OTHER_CONSUMER not in str(attached(owner_client, phone_number_arn))
+
+
+def test_the_cleanup_delete_of_a_replaced_physical_id_is_confirmed(
+    created: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    """A policy moved to another number: CloudFormation deletes the old physical id in the cleanup
+    phase while the logical id shows its new one, in whatever status DescribeStackResource gives."""
+    created.stack_status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+    event = created.event("Delete")
+    moved = Deployed("Custom::SmsResourcePolicy", "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-new", {}, {})
+    created.stack.resources[created.logical_id] = moved
+    created.stack.resource_status[created.logical_id] = "UPDATE_COMPLETE"
+    answer = created.send(event)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert attached(owner_client, phone_number_arn) is None
