@@ -39,27 +39,23 @@ def test_an_event_cloudformation_cannot_confirm_writes_nothing(
     assert emulator.call_count("PutResourcePolicy") == 0
 
 
-def test_an_update_naming_another_physical_id_than_cloudformation_has_writes_nothing(
-    created: CustomResource, owner_client: Any, phone_number_arn: str
+@pytest.mark.parametrize(
+    ("attribute", "value", "reason"),
+    [
+        ("physical_id", "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-x", "another physical id"),
+        ("type", "AWS::SNS::Topic", "is a AWS::SNS::Topic in this stack"),
+    ],
+    ids=["another-physical-id", "another-type"],
+)
+def test_an_update_that_does_not_match_what_cloudformation_has_writes_nothing(
+    created: CustomResource, owner_client: Any, phone_number_arn: str, attribute: str, value: str, reason: str
 ) -> None:
     event = created.event(
         "Update", {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
     )
-    created.stack.resources[created.logical_id].physical_id = "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-x"
+    setattr(created.stack.resources[created.logical_id], attribute, value)
     answer = created.send(event)
-    assert answer["Status"] == "FAILED" and "another physical id" in answer["Reason"], answer["Reason"]
-    assert OTHER_CONSUMER not in str(attached(owner_client, phone_number_arn))
-
-
-def test_an_event_of_another_resource_type_under_the_logical_id_writes_nothing(
-    created: CustomResource, owner_client: Any, phone_number_arn: str
-) -> None:
-    event = created.event(
-        "Update", {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
-    )
-    created.stack.resources[created.logical_id].type = "AWS::SNS::Topic"
-    answer = created.send(event)
-    assert answer["Status"] == "FAILED" and "AWS::SNS::Topic" in answer["Reason"], answer["Reason"]
+    assert answer["Status"] == "FAILED" and reason in answer["Reason"], answer["Reason"]
     assert OTHER_CONSUMER not in str(attached(owner_client, phone_number_arn))
 
 
