@@ -43,6 +43,7 @@ SENDS = {
     "Create": FORWARD_STATUSES,
     "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
 }
+READ_LAG_DELAYS = (1.0, 2.0)  # a mismatch is asked again this often before the event is refused
 T = TypeVar("T")
 
 
@@ -77,25 +78,38 @@ def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bo
     and, for a Create or Update, that resource is in progress now (an Update's on the physical
     id the event names). Fails closed: when CloudFormation cannot be read, that is the reason.
 
-    Assumption (not in AWS's documentation; docs/permissions.md): while CloudFormation waits for
-    a custom resource's answer, the resource's ResourceStatus ends in ``_IN_PROGRESS``. A Delete
-    is not held to it: the old physical id of a replaced resource is deleted in a cleanup phase
-    while the logical id shows its new one."""
-    request, stack_id, logical_id = event["RequestType"], event["StackId"], event["LogicalResourceId"]
-    try:
-        status = _asking(lambda: _stack_status(client, stack_id), allows)
-        resource = _asking(
-            lambda: client.describe_stack_resource(StackName=stack_id, LogicalResourceId=logical_id)[
-                "StackResourceDetail"
-            ],
-            allows,
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationError":
-            return f"CloudFormation has no resource {logical_id} in this stack"
-        return f"CloudFormation could not confirm the event ({error}): try again"
-    except (BotoCoreError, OutOfTimeError) as error:
-        return f"CloudFormation could not confirm the event ({error}): try again"
+    Assumptions (not in AWS's documentation; docs/permissions.md): while CloudFormation waits for
+    a custom resource's answer, the resource's ResourceStatus ends in ``_IN_PROGRESS``; and its
+    reads may lag its own state for a moment, so a mismatch is asked again (``READ_LAG_DELAYS``)
+    before the event is refused. A Delete is not held to the resource's status: the old physical
+    id of a replaced resource is deleted in a cleanup phase while the logical id shows its new one."""
+    for pause in (*READ_LAG_DELAYS, None):
+        mismatch: str | None
+        try:
+            status = _asking(lambda: _stack_status(client, event["StackId"]), allows)
+            resource = _asking(lambda: _stack_resource(client, event), allows)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ValidationError":
+                return f"CloudFormation could not confirm the event ({error}): try again"
+            mismatch = f"CloudFormation has no resource {event['LogicalResourceId']} in this stack"
+        except (BotoCoreError, OutOfTimeError) as error:
+            return f"CloudFormation could not confirm the event ({error}): try again"
+        else:
+            mismatch = _mismatch(event, status, resource)
+        if mismatch is None or pause is None or not allows(pause + 2 * ATTEMPT_MAX_S):
+            return mismatch
+        logger.warning({"message": f"{mismatch}: asking CloudFormation again"})
+        time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _stack_resource(client: Any, event: dict[str, Any]) -> dict[str, Any]:
+    answer = client.describe_stack_resource(StackName=event["StackId"], LogicalResourceId=event["LogicalResourceId"])
+    return dict(answer["StackResourceDetail"])
+
+
+def _mismatch(event: dict[str, Any], status: str, resource: dict[str, Any]) -> str | None:
+    request, logical_id = event["RequestType"], event["LogicalResourceId"]
     sent_in = SENDS.get(request)
     if not status.endswith("_IN_PROGRESS") or (sent_in is not None and status not in sent_in):
         return f"CloudFormation sends no {request} while the stack is {status}"

@@ -3,6 +3,7 @@ DescribeStacks and DescribeStackResource on its own stack (lambda/shared_sms_fun
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,3 +73,22 @@ def test_the_cleanup_delete_of_a_replaced_physical_id_is_confirmed(
     answer = created.send(event)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert attached(owner_client, phone_number_arn) is None
+
+
+def test_a_resource_cloudformation_lists_a_moment_late_is_confirmed(
+    resource: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    """CloudFormation's reads may lag its own state (not documented either way): a mismatch is
+    asked again for a few seconds before a legitimate Create is refused."""
+    event = resource.event(
+        "Create", {"ResourceArn": phone_number_arn, "Policy": policy_json(CONSUMER, arn=phone_number_arn)}
+    )
+    shown = resource.stack.resources.pop(resource.logical_id)
+    late = threading.Timer(0.5, lambda: resource.stack.resources.setdefault(resource.logical_id, shown))
+    late.start()
+    try:
+        answer = resource.send(event)
+    finally:
+        late.cancel()
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert CONSUMER in str(attached(owner_client, phone_number_arn))
