@@ -35,6 +35,22 @@ logger = logging.getLogger(__name__)
 
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
 FORWARD_STATUSES = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
+RESOURCE_STATUSES = {
+    # The resource's own status while CloudFormation waits for its answer (an assumption:
+    # docs/permissions.md). A custom resource is never re-created under its logical id: a
+    # replacement is an Update that answers another physical id.
+    "Create": frozenset({"CREATE_IN_PROGRESS"}),
+    "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
+}
+CLEANUP_STATUSES = frozenset({"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"})
+UNDOING = frozenset(
+    {
+        "ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "DELETE_IN_PROGRESS",
+    }
+)
 SENDS = {
     # The stack statuses in which CloudFormation sends each request (DOMAIN.md, "Order of an
     # update"): Create while creating or updating forward; Update forward or in a rollback;
@@ -76,13 +92,14 @@ def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bo
     """Why CloudFormation does not vouch for ``event`` (None when it does): the stack is in a
     status that sends this request, the logical id is a resource of the event's type in it,
     and, for a Create or Update, that resource is in progress now (an Update's on the physical
-    id the event names). Fails closed: when CloudFormation cannot be read, that is the reason.
+    id the event names). When CloudFormation cannot be read, a Create or Update is refused and a
+    Delete goes ahead (``_unreadable``).
 
     Assumptions (not in AWS's documentation; docs/permissions.md): while CloudFormation waits for
     a custom resource's answer, the resource's ResourceStatus ends in ``_IN_PROGRESS``; and its
     reads may lag its own state for a moment, so a mismatch is asked again (``READ_LAG_DELAYS``)
-    before the event is refused. A Delete is not held to the resource's status: the old physical
-    id of a replaced resource is deleted in a cleanup phase while the logical id shows its new one."""
+    before the event is refused. A Delete is confirmed by the resource's status, or in a cleanup
+    phase by a physical id other than the logical id's (the old one of a replaced resource)."""
     for pause in (*READ_LAG_DELAYS, None):
         mismatch: str | None
         try:
@@ -90,10 +107,10 @@ def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bo
             resource = _asking(lambda: _stack_resource(client, event), allows)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ValidationError":
-                return f"CloudFormation could not confirm the event ({error}): try again"
+                return _unreadable(event, error)
             mismatch = f"CloudFormation has no resource {event['LogicalResourceId']} in this stack"
         except (BotoCoreError, OutOfTimeError) as error:
-            return f"CloudFormation could not confirm the event ({error}): try again"
+            return _unreadable(event, error)
         else:
             mismatch = _mismatch(event, status, resource)
         if mismatch is None or pause is None or not allows(pause + 2 * ATTEMPT_MAX_S):
@@ -101,6 +118,22 @@ def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bo
         logger.warning({"message": f"{mismatch}: asking CloudFormation again"})
         time.sleep(pause)
     raise AssertionError("unreachable")
+
+
+def _unreadable(event: dict[str, Any], error: Exception) -> str | None:
+    """A Create or Update is refused when CloudFormation cannot be read (fail closed). A Delete
+    goes ahead: it removes only this resource's own statements, so it can only narrow access,
+    and refusing it would leave a removed share's grant behind (CloudFormation skips a cleanup
+    Delete that fails three times) or a stack in DELETE_FAILED."""
+    if event["RequestType"] == "Delete":
+        logger.warning({"message": f"CloudFormation could not confirm the Delete ({error}): removing anyway"})
+        return None
+    return f"CloudFormation could not confirm the event ({error}): deploy again"
+
+
+def _stack_status(client: Any, stack_id: str) -> str:
+    stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
+    return str(stacks[0].get("StackStatus", "")) if stacks else ""
 
 
 def _stack_resource(client: Any, event: dict[str, Any]) -> dict[str, Any]:
@@ -115,18 +148,18 @@ def _mismatch(event: dict[str, Any], status: str, resource: dict[str, Any]) -> s
         return f"CloudFormation sends no {request} while the stack is {status}"
     if resource.get("ResourceType") != event["ResourceType"]:
         return f"{logical_id} is a {resource.get('ResourceType')} in this stack, not a {event['ResourceType']}"
-    if request == "Delete":
+    resource_status = str(resource.get("ResourceStatus", ""))
+    if request != "Delete":
+        if resource_status not in RESOURCE_STATUSES[request]:
+            return f"CloudFormation is not sending {logical_id} a {request} now (it is {resource_status})"
+        if request == "Update" and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
+            return f"{logical_id} has another physical id in this stack than the event names"
         return None
-    if not str(resource.get("ResourceStatus", "")).endswith("_IN_PROGRESS"):
-        return f"CloudFormation is not changing {logical_id} now (it is {resource.get('ResourceStatus')})"
-    if request == "Update" and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
-        return f"{logical_id} has another physical id in this stack than the event names"
-    return None
-
-
-def _stack_status(client: Any, stack_id: str) -> str:
-    stacks = client.describe_stacks(StackName=stack_id).get("Stacks") or []
-    return str(stacks[0].get("StackStatus", "")) if stacks else ""
+    if resource_status.endswith("_IN_PROGRESS") or (resource_status.endswith("_FAILED") and status in UNDOING):
+        return None  # deleted now, or a resource that failed, deleted by its rollback or the stack's delete
+    if status in CLEANUP_STATUSES and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
+        return None  # the old physical id of a replaced resource, while the logical id shows its new one
+    return f"CloudFormation is not deleting {logical_id} now (it is {resource_status})"
 
 
 def resources_on(

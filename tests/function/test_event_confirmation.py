@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared_sms_function import stack_status
 from tests.conftest import CONSUMER, attached
 from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
 from tests.harness.stack import Deployed
@@ -38,6 +39,58 @@ def test_an_event_cloudformation_cannot_confirm_writes_nothing(
         cloudformation_server.denied.discard(action)
     assert answer["Status"] == "FAILED" and "could not confirm the event" in answer["Reason"], answer["Reason"]
     assert emulator.call_count("PutResourcePolicy") == 0
+
+
+def test_a_delete_cloudformation_cannot_confirm_removes_the_statements(
+    created: CustomResource,
+    cloudformation_server: Any,
+    owner_client: Any,
+    phone_number_arn: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Delete only narrows access: refused, CloudFormation would skip it after three tries in
+    a cleanup phase and the removed share would keep its grant."""
+    monkeypatch.setattr(stack_status, "ACCESS_DENIED_DELAYS", (0.1,))  # not the 25 s IAM may take
+    cloudformation_server.denied.add("DescribeStackResource")
+    try:
+        answer = created.send(created.event("Delete"))
+    finally:
+        cloudformation_server.denied.discard("DescribeStackResource")
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert attached(owner_client, phone_number_arn) is None
+
+
+def test_a_delete_of_a_resource_cloudformation_is_not_deleting_writes_nothing(
+    created: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    """A forged Delete while the stack updates something else: the policy resource is
+    UPDATE_COMPLETE under the same physical id, so nothing is deleting it."""
+    event = created.event("Delete")
+    created.stack.status = "UPDATE_IN_PROGRESS"
+    created.stack.resource_status[created.logical_id] = "UPDATE_COMPLETE"
+    answer = created.send(event)
+    assert answer["Status"] == "FAILED" and "is not deleting" in answer["Reason"], answer["Reason"]
+    assert CONSUMER in str(attached(owner_client, phone_number_arn))
+
+
+def test_a_create_while_cloudformation_updates_that_logical_id_writes_nothing(
+    created: CustomResource, owner_client: Any, phone_number_arn: str
+) -> None:
+    """A forged Create (which may REPLACE) during CloudFormation's own Update of the resource."""
+    event = created.event(
+        "Create",
+        {
+            "ResourceArn": phone_number_arn,
+            "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn),
+            "OnExistingPolicy": "REPLACE",
+        },
+    )
+    created.stack.status = "UPDATE_IN_PROGRESS"
+    created.stack.resource_status[created.logical_id] = "UPDATE_IN_PROGRESS"
+    answer = created.send(event)
+    assert answer["Status"] == "FAILED" and "not sending" in answer["Reason"], answer["Reason"]
+    assert OTHER_CONSUMER not in str(attached(owner_client, phone_number_arn))
+    assert CONSUMER in str(attached(owner_client, phone_number_arn))
 
 
 @pytest.mark.parametrize(

@@ -106,8 +106,9 @@ class CustomResource:
 
     ``stack`` is what CloudFormation shows the function (DescribeStacks, DescribeStackResource,
     ListStackResources): from the moment an event is made until ``send`` has its answer, the
-    resource is <REQUEST>_IN_PROGRESS under the event's physical id, and the stack too unless
-    ``stack_status`` pins it (a rollback, a cleanup). Tests may add other resources to it."""
+    resource is <REQUEST>_IN_PROGRESS, and the stack too unless ``stack_status`` pins it (a
+    rollback, a cleanup). Its physical id is the one the last answer gave (an event naming
+    another is not CloudFormation's). Tests may add other resources to it."""
 
     handler: Callable[[Any, Any], Any]
     sink: HttpsSink
@@ -149,9 +150,8 @@ class CustomResource:
         request = event.get("RequestType")
         if request not in IN_PROGRESS:
             return
-        physical_id = str(event.get("PhysicalResourceId") or self.physical_id or "")
-        deployed = self.stack.resources.get(self.logical_id)
-        if deployed is None or deployed.physical_id != physical_id:
+        if self.logical_id not in self.stack.resources:  # a new resource; otherwise CloudFormation's own id stays
+            physical_id = str(event.get("PhysicalResourceId") or self.physical_id or "")
             self.stack.resources[self.logical_id] = Deployed(str(event["ResourceType"]), physical_id, {}, {})
         self.stack.resource_status[self.logical_id] = IN_PROGRESS[request]
         self.stack.status = self.stack_status or IN_PROGRESS[request]

@@ -392,6 +392,8 @@ class LocalCloudFormation:
 
         def remove(logical_id: str) -> None:
             deployed = going[logical_id]
+            if stack.resources.get(logical_id) is deployed:  # left the stack: listed as being deleted
+                stack.resource_status[logical_id] = "DELETE_IN_PROGRESS"
             for _ in range(CLEANUP_TRIES):
                 try:
                     self._delete(stack, logical_id, deployed)
