@@ -30,6 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .client import ATTEMPT_MAX_S, OutOfTimeError
 from .errors import is_iam_denied
 from .lifecycle import ACCESS_DENIED_DELAYS
+from .properties import is_sms_voice_arn
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +55,11 @@ UNDOING = frozenset(
 SENDS = {
     # The stack statuses in which CloudFormation sends each request (DOMAIN.md, "Order of an
     # update"): Create while creating or updating forward; Update forward or in a rollback;
-    # Delete in any operation (a stack delete, a rollback, a cleanup phase, or the rollback that
-    # follows a cancelled Create), so a legitimate Delete is never refused for its timing.
+    # Delete while undoing (a rollback, which also deletes a cancelled Create, or a stack
+    # delete) or in a cleanup phase, never while creating or updating forward.
     "Create": FORWARD_STATUSES,
     "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
+    "Delete": UNDOING | CLEANUP_STATUSES,
 }
 READ_LAG_DELAYS = (1.0, 2.0)  # a mismatch is asked again this often before the event is refused
 T = TypeVar("T")
@@ -98,8 +100,9 @@ def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bo
     Assumptions (not in AWS's documentation; docs/permissions.md): while CloudFormation waits for
     a custom resource's answer, the resource's ResourceStatus ends in ``_IN_PROGRESS``; and its
     reads may lag its own state for a moment, so a mismatch is asked again (``READ_LAG_DELAYS``)
-    before the event is refused. A Delete is confirmed by the resource's status, or in a cleanup
-    phase by a physical id other than the logical id's (the old one of a replaced resource)."""
+    before the event is refused. A Delete is confirmed while the stack undoes or cleans up, by
+    the resource's status (in progress, or a failed Create), or in a cleanup phase by an ARN
+    other than the logical id's (the old one of a replaced resource)."""
     for pause in (*READ_LAG_DELAYS, None):
         mismatch: str | None
         try:
@@ -128,6 +131,14 @@ def _unreadable(event: dict[str, Any], error: Exception) -> str | None:
     if event["RequestType"] == "Delete":
         logger.warning({"message": f"CloudFormation could not confirm the Delete ({error}): removing anyway"})
         return None
+    if isinstance(error, ClientError) and is_iam_denied(error):
+        # A pre-created or customized role without the permission (docs/upgrading.md): deploying
+        # again cannot help, and in a rollback the stack stops in UPDATE_ROLLBACK_FAILED.
+        logger.warning({"message": f"CloudFormation could not confirm the event ({error})"})
+        return (
+            "could not confirm the event: the role may not read its stack (allow cloudformation:DescribeStacks, "
+            f"DescribeStackResource; in a rollback, skip {event['LogicalResourceId']} in continue-update-rollback)"
+        )
     return f"CloudFormation could not confirm the event ({error}): deploy again"
 
 
@@ -144,7 +155,7 @@ def _stack_resource(client: Any, event: dict[str, Any]) -> dict[str, Any]:
 def _mismatch(event: dict[str, Any], status: str, resource: dict[str, Any]) -> str | None:
     request, logical_id = event["RequestType"], event["LogicalResourceId"]
     sent_in = SENDS.get(request)
-    if not status.endswith("_IN_PROGRESS") or (sent_in is not None and status not in sent_in):
+    if sent_in is None or status not in sent_in:
         return f"CloudFormation sends no {request} while the stack is {status}"
     if resource.get("ResourceType") != event["ResourceType"]:
         return f"{logical_id} is a {resource.get('ResourceType')} in this stack, not a {event['ResourceType']}"
@@ -155,10 +166,17 @@ def _mismatch(event: dict[str, Any], status: str, resource: dict[str, Any]) -> s
         if request == "Update" and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
             return f"{logical_id} has another physical id in this stack than the event names"
         return None
-    if resource_status.endswith("_IN_PROGRESS") or (resource_status.endswith("_FAILED") and status in UNDOING):
-        return None  # deleted now, or a resource that failed, deleted by its rollback or the stack's delete
-    if status in CLEANUP_STATUSES and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
-        return None  # the old physical id of a replaced resource, while the logical id shows its new one
+    if resource_status.endswith("_IN_PROGRESS") or (resource_status == "CREATE_FAILED" and status in UNDOING):
+        return None  # deleted now (or a Create cancelled now), or a failed Create its rollback deletes
+    physical_id = event.get("PhysicalResourceId")
+    if (
+        status in CLEANUP_STATUSES
+        and is_sms_voice_arn(physical_id)
+        and resource.get("PhysicalResourceId") != physical_id
+    ):
+        # The old ARN of a replaced resource, while the logical id shows its new one. (Only an
+        # ARN: another id would make the Delete act on the event's ResourceArn, the live one.)
+        return None
     return f"CloudFormation is not deleting {logical_id} now (it is {resource_status})"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from shared_sms_function import stack_status
 from tests.conftest import CONSUMER, attached
-from tests.harness.cloudformation import CustomResource, LambdaContext, policy_json
+from tests.harness.cloudformation import CustomResource, policy_json
 from tests.harness.stack import Deployed
 
 OTHER_CONSUMER = "777788889999"
@@ -26,18 +26,25 @@ def created(resource: CustomResource, phone_number_arn: str) -> Iterator[CustomR
 
 @pytest.mark.parametrize("action", ["DescribeStacks", "DescribeStackResource"])
 def test_an_event_cloudformation_cannot_confirm_writes_nothing(
-    created: CustomResource, cloudformation_server: Any, emulator: Any, phone_number_arn: str, action: str
+    created: CustomResource,
+    cloudformation_server: Any,
+    emulator: Any,
+    phone_number_arn: str,
+    action: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Fail closed: a role without the permission (or CloudFormation unreachable) writes nothing."""
+    """Fail closed: a role without the permission writes nothing, and says what it needs."""
+    monkeypatch.setattr(stack_status, "ACCESS_DENIED_DELAYS", (0.1,))  # not the 25 s IAM may take
     cloudformation_server.denied.add(action)
     try:
         emulator.state.calls.clear()
         update = {"ResourceArn": phone_number_arn, "Policy": policy_json(OTHER_CONSUMER, arn=phone_number_arn)}
-        # A short invocation: the function asks again while IAM may be applying a change, not past its time.
-        answer = created.send(created.event("Update", update), LambdaContext(timeout_s=8))
+        answer = created.send(created.event("Update", update))
     finally:
         cloudformation_server.denied.discard(action)
     assert answer["Status"] == "FAILED" and "could not confirm the event" in answer["Reason"], answer["Reason"]
+    assert "allow cloudformation:DescribeStacks, DescribeStackResource" in answer["Reason"], "names what the role needs"
+    assert f"skip {created.logical_id} in continue-update-rollback" in answer["Reason"], "and how a rollback ends"
     assert emulator.call_count("PutResourcePolicy") == 0
 
 
@@ -60,16 +67,36 @@ def test_a_delete_cloudformation_cannot_confirm_removes_the_statements(
     assert attached(owner_client, phone_number_arn) is None
 
 
+@pytest.mark.parametrize(
+    ("stack_now", "resource_now", "physical_id", "reason"),
+    [
+        ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", None, "sends no Delete while the stack is UPDATE_IN_PROGRESS"),
+        ("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", None, "sends no Delete while the stack is UPDATE_IN_PROGRESS"),
+        ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", None, "is not deleting"),
+        # Not an ARN: the Delete would act on the event's ResourceArn, the live one.
+        ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "forged-not-an-arn", "is not deleting"),
+        ("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_FAILED", None, "is not deleting"),
+    ],
+    ids=["other-resource-updating", "this-resource-updating", "cleanup", "cleanup-made-up-id", "rollback-update"],
+)
 def test_a_delete_of_a_resource_cloudformation_is_not_deleting_writes_nothing(
-    created: CustomResource, owner_client: Any, phone_number_arn: str
+    created: CustomResource,
+    owner_client: Any,
+    phone_number_arn: str,
+    stack_now: str,
+    resource_now: str,
+    physical_id: str | None,
+    reason: str,
 ) -> None:
-    """A forged Delete while the stack updates something else: the policy resource is
-    UPDATE_COMPLETE under the same physical id, so nothing is deleting it."""
-    event = created.event("Delete")
-    created.stack.status = "UPDATE_IN_PROGRESS"
-    created.stack.resource_status[created.logical_id] = "UPDATE_COMPLETE"
+    """A forged Delete of a policy CloudFormation keeps: a forward update (of another resource or
+    of this one), the cleanup of an update that kept it, a rollback that sends it an Update."""
+    event = created.event("Delete", {"ResourceArn": phone_number_arn})
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    created.stack.status = stack_now
+    created.stack.resource_status[created.logical_id] = resource_now
     answer = created.send(event)
-    assert answer["Status"] == "FAILED" and "is not deleting" in answer["Reason"], answer["Reason"]
+    assert answer["Status"] == "FAILED" and reason in answer["Reason"], answer["Reason"]
     assert CONSUMER in str(attached(owner_client, phone_number_arn))
 
 
