@@ -61,6 +61,7 @@ SENDS = {
     "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
     "Delete": UNDOING | CLEANUP_STATUSES,
 }
+UNREADABLE = "CloudFormation could not confirm the event"  # a refusal's start when it could not be asked
 READ_LAG_DELAYS = (1.0, 2.0)  # a mismatch is asked again this often before the event is refused
 T = TypeVar("T")
 
@@ -135,11 +136,13 @@ def _unreadable(event: dict[str, Any], error: Exception) -> str | None:
         # A pre-created or customized role without the permission (docs/upgrading.md): deploying
         # again cannot help, and in a rollback the stack stops in UPDATE_ROLLBACK_FAILED.
         logger.warning({"message": f"CloudFormation could not confirm the event ({error})"})
+        # (No logical id, no error text: the reason must fit CloudFormation's 256 characters.)
         return (
-            "could not confirm the event: the role may not read its stack (allow cloudformation:DescribeStacks, "
-            f"DescribeStackResource; in a rollback, skip {event['LogicalResourceId']} in continue-update-rollback)"
+            f"{UNREADABLE}: its role may not read this stack. Allow cloudformation:DescribeStacks, "
+            "DescribeStackResource and ListStackResources on it, then deploy again (in a rollback: "
+            "continue-update-rollback)"
         )
-    return f"CloudFormation could not confirm the event ({error}): deploy again"
+    return f"{UNREADABLE} ({error}): deploy again"
 
 
 def _stack_status(client: Any, stack_id: str) -> str:
@@ -166,8 +169,12 @@ def _mismatch(event: dict[str, Any], status: str, resource: dict[str, Any]) -> s
         if request == "Update" and resource.get("PhysicalResourceId") != event.get("PhysicalResourceId"):
             return f"{logical_id} has another physical id in this stack than the event names"
         return None
-    if resource_status.endswith("_IN_PROGRESS") or (resource_status == "CREATE_FAILED" and status in UNDOING):
-        return None  # deleted now (or a Create cancelled now), or a failed Create its rollback deletes
+    if resource_status.endswith("_IN_PROGRESS"):
+        return None  # deleted now, or a Create cancelled now
+    if resource_status == "CREATE_FAILED" and status in UNDOING:
+        return None  # a failed Create, deleted by its rollback or the stack's delete
+    if resource_status.endswith("_FAILED") and status == "DELETE_IN_PROGRESS":
+        return None  # a stack delete tried again (DELETE_FAILED), should reads still show the failure
     physical_id = event.get("PhysicalResourceId")
     if (
         status in CLEANUP_STATUSES

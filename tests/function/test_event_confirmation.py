@@ -43,8 +43,10 @@ def test_an_event_cloudformation_cannot_confirm_writes_nothing(
     finally:
         cloudformation_server.denied.discard(action)
     assert answer["Status"] == "FAILED" and "could not confirm the event" in answer["Reason"], answer["Reason"]
-    assert "allow cloudformation:DescribeStacks, DescribeStackResource" in answer["Reason"], "names what the role needs"
-    assert f"skip {created.logical_id} in continue-update-rollback" in answer["Reason"], "and how a rollback ends"
+    needs = "Allow cloudformation:DescribeStacks, DescribeStackResource and ListStackResources"
+    assert needs in answer["Reason"], "names what the role needs"
+    assert "continue-update-rollback" in answer["Reason"], "and how a rollback goes on"
+    assert len(answer["Reason"]) <= 256, "whole, within CloudFormation's limit, whatever the logical id"
     assert emulator.call_count("PutResourcePolicy") == 0
 
 
@@ -150,6 +152,27 @@ def test_the_cleanup_delete_of_a_replaced_physical_id_is_confirmed(
     moved = Deployed("Custom::SmsResourcePolicy", "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-new", {}, {})
     created.stack.resources[created.logical_id] = moved
     created.stack.resource_status[created.logical_id] = "UPDATE_COMPLETE"
+    answer = created.send(event)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert attached(owner_client, phone_number_arn) is None
+
+
+@pytest.mark.parametrize(
+    ("stack_now", "resource_now"),
+    [
+        ("ROLLBACK_IN_PROGRESS", "CREATE_FAILED"),
+        ("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "CREATE_FAILED"),
+        ("DELETE_IN_PROGRESS", "DELETE_FAILED"),
+    ],
+    ids=["first-create-rolled-back", "update-rolled-back", "stack-delete-tried-again"],
+)
+def test_a_delete_of_a_failed_resource_is_confirmed_while_the_stack_undoes(
+    created: CustomResource, owner_client: Any, phone_number_arn: str, stack_now: str, resource_now: str
+) -> None:
+    """Should CloudFormation's reads still show the failure when it sends the Delete."""
+    event = created.event("Delete")
+    created.stack.status = stack_now
+    created.stack.resource_status[created.logical_id] = resource_now
     answer = created.send(event)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert attached(owner_client, phone_number_arn) is None
