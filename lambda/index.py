@@ -69,8 +69,7 @@ def _refuse_unconfirmed(event: dict[str, Any], deadline: lifecycle.Deadline) -> 
     with bounded_by(deadline.allows):
         refusal = stack_status.unconfirmed(_stacks(), event, deadline.allows)
     if refusal:
-        unreadable = refusal.startswith(stack_status.UNREADABLE)
-        raise PolicyError(refusal if unreadable else f"not an event of this stack's deployment: {refusal}")
+        raise PolicyError(refusal)
 
 
 def _refuse_rule_breaks(event: dict[str, Any], props: PolicyProperties, deadline: lifecycle.Deadline) -> None:

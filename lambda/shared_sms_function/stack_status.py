@@ -44,14 +44,7 @@ RESOURCE_STATUSES = {
     "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
 }
 CLEANUP_STATUSES = frozenset({"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"})
-UNDOING = frozenset(
-    {
-        "ROLLBACK_IN_PROGRESS",
-        "UPDATE_ROLLBACK_IN_PROGRESS",
-        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
-        "DELETE_IN_PROGRESS",
-    }
-)
+UNDOING = ROLLBACK_STATUSES | {"UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "DELETE_IN_PROGRESS"}
 SENDS = {
     # The stack statuses in which CloudFormation sends each request (DOMAIN.md, "Order of an
     # update"): Create while creating or updating forward; Update forward or in a rollback;
@@ -61,7 +54,8 @@ SENDS = {
     "Update": frozenset({"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"}),
     "Delete": UNDOING | CLEANUP_STATUSES,
 }
-UNREADABLE = "CloudFormation could not confirm the event"  # a refusal's start when it could not be asked
+UNREADABLE = "CloudFormation could not confirm the event"
+NOT_SENT = "not an event of this stack's deployment"
 READ_LAG_DELAYS = (1.0, 2.0)  # a mismatch is asked again this often before the event is refused
 T = TypeVar("T")
 
@@ -92,11 +86,11 @@ def status_of(client: Any, stack_id: str, allows: Callable[[float], bool] = lamb
 
 
 def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bool] = lambda _: False) -> str | None:
-    """Why CloudFormation does not vouch for ``event`` (None when it does): the stack is in a
-    status that sends this request, the logical id is a resource of the event's type in it,
-    and, for a Create or Update, that resource is in progress now (an Update's on the physical
-    id the event names). When CloudFormation cannot be read, a Create or Update is refused and a
-    Delete goes ahead (``_unreadable``).
+    """Why CloudFormation does not vouch for ``event``, as the FAILED answer's reason (None when
+    it does): the stack is in a status that sends this request, the logical id is a resource of
+    the event's type in it, and, for a Create or Update, that resource is in progress now (an
+    Update's on the physical id the event names). When CloudFormation cannot be read, a Create
+    or Update is refused and a Delete goes ahead (``_unreadable``).
 
     Assumptions (not in AWS's documentation; docs/permissions.md): while CloudFormation waits for
     a custom resource's answer, the resource's ResourceStatus ends in ``_IN_PROGRESS``; and its
@@ -117,8 +111,10 @@ def unconfirmed(client: Any, event: dict[str, Any], allows: Callable[[float], bo
             return _unreadable(event, error)
         else:
             mismatch = _mismatch(event, status, resource)
-        if mismatch is None or pause is None or not allows(pause + 2 * ATTEMPT_MAX_S):
-            return mismatch
+        if mismatch is None:
+            return None
+        if pause is None or not allows(pause + 2 * ATTEMPT_MAX_S):
+            return f"{NOT_SENT}: {mismatch}"
         logger.warning({"message": f"{mismatch}: asking CloudFormation again"})
         time.sleep(pause)
     raise AssertionError("unreachable")

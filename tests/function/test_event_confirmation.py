@@ -24,6 +24,13 @@ def created(resource: CustomResource, phone_number_arn: str) -> Iterator[CustomR
     yield resource
 
 
+def send_while(resource: CustomResource, event: dict[str, Any], stack_now: str, resource_now: str) -> dict[str, Any]:
+    """``event``'s answer while CloudFormation shows the stack and the resource in these statuses."""
+    resource.stack.status = stack_now
+    resource.stack.resource_status[resource.logical_id] = resource_now
+    return resource.send(event)
+
+
 @pytest.mark.parametrize("action", ["DescribeStacks", "DescribeStackResource"])
 def test_an_event_cloudformation_cannot_confirm_writes_nothing(
     created: CustomResource,
@@ -95,9 +102,7 @@ def test_a_delete_of_a_resource_cloudformation_is_not_deleting_writes_nothing(
     event = created.event("Delete", {"ResourceArn": phone_number_arn})
     if physical_id is not None:
         event["PhysicalResourceId"] = physical_id
-    created.stack.status = stack_now
-    created.stack.resource_status[created.logical_id] = resource_now
-    answer = created.send(event)
+    answer = send_while(created, event, stack_now, resource_now)
     assert answer["Status"] == "FAILED" and reason in answer["Reason"], answer["Reason"]
     assert CONSUMER in str(attached(owner_client, phone_number_arn))
 
@@ -114,9 +119,7 @@ def test_a_create_while_cloudformation_updates_that_logical_id_writes_nothing(
             "OnExistingPolicy": "REPLACE",
         },
     )
-    created.stack.status = "UPDATE_IN_PROGRESS"
-    created.stack.resource_status[created.logical_id] = "UPDATE_IN_PROGRESS"
-    answer = created.send(event)
+    answer = send_while(created, event, "UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
     assert answer["Status"] == "FAILED" and "not sending" in answer["Reason"], answer["Reason"]
     assert OTHER_CONSUMER not in str(attached(owner_client, phone_number_arn))
     assert CONSUMER in str(attached(owner_client, phone_number_arn))
@@ -170,10 +173,7 @@ def test_a_delete_of_a_failed_resource_is_confirmed_while_the_stack_undoes(
     created: CustomResource, owner_client: Any, phone_number_arn: str, stack_now: str, resource_now: str
 ) -> None:
     """Should CloudFormation's reads still show the failure when it sends the Delete."""
-    event = created.event("Delete")
-    created.stack.status = stack_now
-    created.stack.resource_status[created.logical_id] = resource_now
-    answer = created.send(event)
+    answer = send_while(created, created.event("Delete"), stack_now, resource_now)
     assert answer["Status"] == "SUCCESS", answer["Reason"]
     assert attached(owner_client, phone_number_arn) is None
 
